@@ -1,0 +1,91 @@
+"""summarizer: turn a day's news articles into a structured, source-grounded briefing.
+
+    >>> from summarizer import summarize, render_markdown
+    >>> briefing = summarize(["today/"], model="gpt-4o-mini")
+    >>> print(render_markdown(briefing))
+
+The data flows read → group → extract → verify → render; each step is a module of its own.
+"""
+
+from ._errors import (
+    ConfigurationError,
+    ExtractionError,
+    InputError,
+    PromptError,
+    ReplayError,
+    SummarizerError,
+)
+from ._group import StoryGroup, group_articles
+from ._pipeline import asummarize, summarize
+from ._prompts import PromptSet, load_prompts
+from ._read import Article, load_articles, parse_article
+from ._render import escape_markdown, render_json, render_markdown
+from ._replay import replaying
+from ._schema import (
+    Citation,
+    Consequence,
+    ConsequenceDomain,
+    ConsequenceStatus,
+    DailyBriefing,
+    Demand,
+    DemandStatus,
+    DroppedItem,
+    FailedStory,
+    Party,
+    PartyKind,
+    Position,
+    ReplayInfo,
+    Source,
+    Story,
+    StoryExtraction,
+    TimelineEvent,
+    UnreadArticle,
+    Usage,
+)
+from ._settings import ExtractionMode, Settings
+from ._verify import quote_in_text
+
+__all__ = [
+    "Article",
+    "Citation",
+    "ConfigurationError",
+    "Consequence",
+    "ConsequenceDomain",
+    "ConsequenceStatus",
+    "DailyBriefing",
+    "Demand",
+    "DemandStatus",
+    "DroppedItem",
+    "ExtractionError",
+    "ExtractionMode",
+    "FailedStory",
+    "InputError",
+    "Party",
+    "PartyKind",
+    "Position",
+    "PromptError",
+    "PromptSet",
+    "ReplayError",
+    "ReplayInfo",
+    "Settings",
+    "Source",
+    "Story",
+    "StoryExtraction",
+    "StoryGroup",
+    "SummarizerError",
+    "TimelineEvent",
+    "UnreadArticle",
+    "Usage",
+    "asummarize",
+    "escape_markdown",
+    "group_articles",
+    "load_articles",
+    "load_prompts",
+    "parse_article",
+    "quote_in_text",
+    "render_json",
+    "render_markdown",
+    "replaying",
+    "summarize",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,54 @@
+"""The exceptions summarizer raises.
+
+Every error the package raises on purpose derives from one root, so a caller can catch them all
+with one clause and let real bugs through::
+
+    SummarizerError
+    ├── ConfigurationError   no API key and no base URL, or an unknown setting value
+    ├── InputError           a path or an article that cannot be read
+    ├── PromptError          a prompt template that is missing, broken or uses an unknown variable
+    ├── ExtractionError      the model could not produce a valid story after every retry
+    └── ReplayError          a recorded exchange that is missing or does not hold this request
+
+Messages are one line, name the file or setting at fault, and never contain the API key.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "ExtractionError",
+    "InputError",
+    "PromptError",
+    "ReplayError",
+    "SummarizerError",
+]
+
+
+class SummarizerError(Exception):
+    """Root of every error summarizer raises on purpose."""
+
+
+class ConfigurationError(SummarizerError):
+    """A setting is missing or has a value the tool cannot use."""
+
+
+class InputError(SummarizerError):
+    """A path or article cannot be read; the message names it and says why."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class PromptError(SummarizerError):
+    """A prompt template is missing, does not parse, or refers to an unknown variable."""
+
+
+class ExtractionError(SummarizerError):
+    """A story could not be extracted, after transport retries and validation re-asks."""
+
+
+class ReplayError(SummarizerError):
+    """A recorded exchange cannot be replayed: missing file, or no recording of this request."""

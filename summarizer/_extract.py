@@ -1,0 +1,113 @@
+"""Extract: one model call per story, through instructor, verified as it is parsed."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import instructor
+import openai
+from pydantic import ValidationError
+
+from ._client import StructuredCreate
+from ._errors import ExtractionError
+from ._group import StoryGroup
+from ._prompts import PromptSet
+from ._replay import is_unrecorded_request, unrecorded_request_reason
+from ._schema import Source, Story, StoryExtraction
+from ._settings import Settings
+from ._verify import articles_in_scope, drop_unverified
+
+__all__ = ["extract_story"]
+
+logger = logging.getLogger("summarizer")
+
+
+def _answer_text(completion: Any) -> str | None:
+    """The JSON the model answered with, whether as a tool call or as message content."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError):
+        return None
+    if message.tool_calls:
+        return str(message.tool_calls[0].function.arguments)
+    return message.content if isinstance(message.content, str) else None
+
+
+def _failure_reason(error: BaseException) -> str:
+    cause = error.__cause__ or error
+    if is_unrecorded_request(cause.__cause__) or is_unrecorded_request(cause):
+        return unrecorded_request_reason(cause.__cause__ if cause.__cause__ else cause)
+    if isinstance(cause, openai.APIStatusError):
+        return f"the model endpoint answered HTTP {cause.status_code} after every retry"
+    if isinstance(cause, openai.APITimeoutError):
+        return "the model endpoint timed out on every attempt"
+    if isinstance(cause, openai.APIConnectionError):
+        return "could not connect to the model endpoint on any attempt"
+    if isinstance(cause, instructor.IncompleteOutputException):
+        return "the answer was cut off by the output token limit"
+    return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}".rstrip(": ")
+
+
+def _salvage(error: instructor.InstructorRetryException, group: StoryGroup) -> Story | None:
+    """After the last re-ask: keep what verifies from the final answer, drop and report the rest."""
+    answer = _answer_text(error.last_completion)
+    if answer is None:
+        return None
+    try:
+        with articles_in_scope(None):
+            extraction = StoryExtraction.model_validate_json(answer)
+    except (ValidationError, json.JSONDecodeError):
+        return None
+    kept, dropped = drop_unverified(extraction, {a.id: a for a in group.articles})
+    logger.warning("story %s: %d unverifiable item(s) dropped after retries", group.id, len(dropped))
+    return _story(kept, group).model_copy(update={"dropped": dropped})
+
+
+def _story(extraction: StoryExtraction, group: StoryGroup) -> Story:
+    # Sources: every article of the story, those cited first, in citation order.
+    cited: list[str] = []
+    for name in ("parties", "demands", "positions", "consequences", "timeline"):
+        for item in getattr(extraction, name):
+            cited.extend(c.article_id for c in item.citations)
+    order = list(dict.fromkeys(cited + [a.id for a in group.articles]))
+    by_id = {article.id: article for article in group.articles}
+    sources = [
+        Source(
+            note=number,
+            article_id=article.id,
+            outlet=article.outlet,
+            headline=article.headline,
+            published=article.published,
+            path=article.source,
+        )
+        for number, article in enumerate((by_id[i] for i in order if i in by_id), start=1)
+    ]
+    data = {name: getattr(extraction, name) for name in StoryExtraction.model_fields}
+    with articles_in_scope(None):
+        return Story(id=group.id, sources=sources, **data)
+
+
+async def extract_story(
+    group: StoryGroup, *, create: StructuredCreate, prompts: PromptSet, settings: Settings
+) -> Story:
+    """The verified story of `group`; `ExtractionError` when nothing usable came back."""
+    messages = prompts.story_messages(list(group.articles))
+    options: dict[str, Any] = {"model": settings.model, "messages": messages}
+    if settings.temperature is not None:
+        options["temperature"] = settings.temperature
+    articles = {article.id: article for article in group.articles}
+    try:
+        with articles_in_scope(articles):
+            extraction: StoryExtraction = await create(
+                response_model=StoryExtraction, max_retries=settings.max_reasks, **options
+            )
+    except instructor.InstructorRetryException as error:
+        story = _salvage(error, group) if error.failed_attempts else None
+        if story is None:
+            raise ExtractionError(_failure_reason(error)) from error
+        return story
+    except instructor.IncompleteOutputException as error:
+        raise ExtractionError(_failure_reason(error)) from error
+    return _story(extraction, group)

@@ -1,0 +1,109 @@
+"""The pipeline: read → group → extract (verifying as it parses) → a `DailyBriefing`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ._client import make_structured_create
+from ._errors import ExtractionError
+from ._extract import extract_story
+from ._group import StoryGroup, group_articles
+from ._prompts import load_prompts
+from ._read import Article, read_articles
+from ._schema import DailyBriefing, FailedStory, Story, UnreadArticle, Usage
+from ._settings import Settings
+
+__all__ = ["asummarize", "summarize"]
+
+logger = logging.getLogger("summarizer")
+
+Inputs = Sequence[str | Path | Article] | str | Path
+ProgressCallback = Callable[[StoryGroup, Story | FailedStory], None]
+
+
+def _read(inputs: Inputs) -> tuple[list[Article], list[UnreadArticle]]:
+    if isinstance(inputs, (str, Path)):
+        inputs = [inputs]
+    given = [item for item in inputs if isinstance(item, Article)]
+    paths = [item for item in inputs if not isinstance(item, Article)]
+    read, failures = read_articles(paths) if paths else ([], [])
+    for failure in failures:
+        logger.warning("skipped %s", failure)
+    unread = [UnreadArticle(source=f.source, reason=f.reason) for f in failures]
+    unique = list({article.id: article for article in [*given, *read]}.values())
+    return unique, unread
+
+
+async def asummarize(
+    inputs: Inputs,
+    *,
+    settings: Settings | None = None,
+    date: dt.date | None = None,
+    on_story: ProgressCallback | None = None,
+    **overrides: Any,
+) -> DailyBriefing:
+    """Brief the articles in `inputs` (paths, folders, globs, '-', or `Article`s).
+
+    `overrides` set any `Settings` field (`model=`, `base_url=`, `api_key=`, `mode=`, ...).
+    A story that fails is listed in `failed_stories` with its reason; the others are kept.
+    `date` defaults to the newest article date.
+    """
+    settings = Settings.model_validate({**(settings or Settings()).model_dump(), **overrides})
+    prompts = load_prompts(settings.prompts_dir)
+    articles, unread = _read(inputs)
+    usage = Usage()
+    create = make_structured_create(settings, usage)
+    groups = group_articles(articles)
+    limit = asyncio.Semaphore(settings.concurrency)
+
+    async def brief(group: StoryGroup) -> Story | FailedStory:
+        async with limit:
+            try:
+                result: Story | FailedStory = await extract_story(
+                    group, create=create, prompts=prompts, settings=settings
+                )
+            except ExtractionError as error:
+                logger.error("story %s not briefed: %s", group.id, error)
+                result = FailedStory(
+                    id=group.id,
+                    headlines=[a.headline for a in group.articles],
+                    reason=str(error),
+                )
+        if on_story is not None:
+            on_story(group, result)
+        return result
+
+    results = await asyncio.gather(*(brief(group) for group in groups))
+    dates = [a.published for a in articles if a.published is not None]
+    return DailyBriefing(
+        date=date or (max(dates) if dates else None),
+        model=settings.model,
+        mode=settings.mode.value,
+        stories=[r for r in results if isinstance(r, Story)],
+        failed_stories=[r for r in results if isinstance(r, FailedStory)],
+        unread_articles=unread,
+        usage=usage,
+    )
+
+
+def summarize(
+    inputs: Inputs,
+    *,
+    settings: Settings | None = None,
+    date: dt.date | None = None,
+    on_story: ProgressCallback | None = None,
+    **overrides: Any,
+) -> DailyBriefing:
+    """Synchronous `asummarize`; call `asummarize` from code that already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(
+            asummarize(inputs, settings=settings, date=date, on_story=on_story, **overrides)
+        )
+    raise RuntimeError("summarize() cannot run inside an event loop; await asummarize() instead")

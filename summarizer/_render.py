@@ -1,0 +1,73 @@
+"""Render: a `DailyBriefing` as Markdown (templates/briefing.md.j2) or JSON.
+
+Every value interpolated into the Markdown template is escaped by default — it came from an
+article or a model, and must not open HTML, a link, an image, emphasis or a table cell. Template
+text itself is trusted; `| safe_md` is the one way to opt out, for Markdown we built ourselves.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ._schema import Citation, DailyBriefing, Story
+
+__all__ = ["escape_markdown", "render_json", "render_markdown"]
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>|#!~])")
+_URL_START = re.compile(r"(?i)\b(https?|ftp|mailto|javascript|data)(:)|\b(www)(\.)")
+
+
+def escape_markdown(value: object) -> str:
+    """`value` as inert inline Markdown text: one line, no HTML, no links, no table breaks."""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = text.replace("\\<", "&lt;").replace("\\>", "&gt;")
+    # Bare URLs become links in GitHub's Markdown; a character reference breaks the pattern.
+    return _URL_START.sub(lambda m: (m[1] or m[3]) + ("&#58;" if m[2] else "&#46;"), text)
+
+
+def _finalize(value: object) -> object:
+    if isinstance(value, Markup):
+        return str(value)
+    if value is None:
+        return ""
+    return escape_markdown(value)
+
+
+def _notes(story: Story, citations: list[Citation]) -> Markup:
+    return Markup("".join(f"[{n}]" for n in story.note_numbers(citations)))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    environment.filters["notes"] = _notes
+    environment.filters["safe_md"] = Markup
+    return environment
+
+
+def render_markdown(briefing: DailyBriefing) -> str:
+    """The briefing as a Markdown document."""
+    context: dict[str, Any] = {"briefing": briefing}
+    text = _environment().get_template("briefing.md.j2").render(**context)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def render_json(briefing: DailyBriefing) -> str:
+    """The briefing as JSON, valid against `schemas/briefing.schema.json`."""
+    return briefing.model_dump_json(indent=2) + "\n"

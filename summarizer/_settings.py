@@ -1,0 +1,49 @@
+"""Settings: from arguments, then the environment (`OPENAI_API_KEY`, `OPENAI_BASE_URL`,
+`SUMMARIZER_MODEL`, `SUMMARIZER_MODE`, ...), then defaults."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ExtractionMode", "Settings"]
+
+
+class ExtractionMode(StrEnum):
+    """How the schema reaches the model."""
+
+    TOOLS = "tools"
+    """Tool (function) calling: works with any OpenAI-compatible server (Ollama, vLLM, LM Studio)."""
+    STRICT = "strict"
+    """OpenAI structured outputs: `response_format` JSON schema with `strict: true`."""
+
+
+class Settings(BaseSettings):
+    """Everything a run can be configured with; each field also reads `SUMMARIZER_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore")
+
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("api_key", "OPENAI_API_KEY")
+    )
+    base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("base_url", "OPENAI_BASE_URL")
+    )
+    model: str = "gpt-4o-mini"
+    mode: ExtractionMode = ExtractionMode.TOOLS
+    temperature: float | None = 0.0
+    timeout: float = Field(default=120.0, gt=0, description="Seconds before one request times out.")
+    max_attempts: int = Field(
+        default=5, ge=1, description="Attempts per request on transport failures (429, 5xx, ...)."
+    )
+    max_retry_wait: float = Field(
+        default=60.0, ge=0, description="Longest single wait between transport attempts, seconds."
+    )
+    max_reasks: int = Field(
+        default=2, ge=0, description="Times a validation failure is sent back to the model."
+    )
+    concurrency: int = Field(default=4, ge=1, description="Stories extracted at once.")
+    prompts_dir: Path | None = None

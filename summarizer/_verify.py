@@ -1,0 +1,137 @@
+"""Verify: every quote must stand in the article it cites.
+
+Matching forgives what typesetting changes — whitespace, curly or straight quote marks, the kind
+of dash, letter case — and nothing else: a changed, added or dropped word is a miss.
+
+While a story is being extracted, `articles_in_scope` holds its articles and the schema's
+validator reports every miss to the model, which instructor re-asks. A context variable rather
+than instructor's `context=` argument: instructor renders the messages as Jinja templates whenever
+`context` is given, and article text is data that must never be rendered as a template.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._read import Article
+    from ._schema import Citation, DroppedItem, StoryExtraction
+
+__all__ = [
+    "articles_in_scope",
+    "citation_problems",
+    "citation_problems_in_scope",
+    "drop_unverified",
+    "quote_in_text",
+]
+
+MIN_QUOTE_WORDS = 3
+
+_ARTICLES: ContextVar[Mapping[str, Article] | None] = ContextVar("articles", default=None)
+
+_QUOTE_MARKS = str.maketrans(
+    {c: "'" for c in "‘’‚‛′`´"} | {c: '"' for c in "“”„‟″«»"} | {c: "-" for c in "‐‑‒–—―−"}
+)
+_SPACE = re.compile(r"\s+")
+_EDGE_PUNCTUATION = "\"' .,;:"
+
+
+def _normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTE_MARKS)
+    text = text.replace("\u00ad", "").replace("\u200b", "")
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def quote_in_text(quote: str, text: str) -> bool:
+    """True when `quote` appears in `text`, up to whitespace, quote marks, dashes and case."""
+    needle = _normalize(quote).strip(_EDGE_PUNCTUATION)
+    # Dashes may be spaced differently ("Press)–Masaaki" vs "Press) - Masaaki").
+    needle = re.sub(r" ?- ?", "-", needle)
+    return bool(needle) and needle in re.sub(r" ?- ?", "-", _normalize(text))
+
+
+@contextmanager
+def articles_in_scope(articles: Mapping[str, Article] | None) -> Iterator[None]:
+    """Check citations against `articles` while the block runs (None switches checking off)."""
+    token = _ARTICLES.set(articles)
+    try:
+        yield
+    finally:
+        _ARTICLES.reset(token)
+
+
+_CITING_LISTS = (
+    # (field of StoryExtraction, what one item is called, the item's field that names it)
+    ("parties", "party", "name"),
+    ("demands", "demand", "demand"),
+    ("positions", "position", "stance"),
+    ("consequences", "consequence", "description"),
+    ("timeline", "timeline event", "event"),
+)
+
+
+def _items(extraction: StoryExtraction) -> Iterator[tuple[str, str, str, str, Any]]:
+    """(where, list name, kind, summary, item) for every item that must cite."""
+    for name, kind, label in _CITING_LISTS:
+        for index, item in enumerate(getattr(extraction, name)):
+            summary = str(getattr(item, label))
+            yield f"{name}[{index}] ({summary!r})", name, kind, summary, item
+
+
+def _citation_problem(citation: Citation, articles: Mapping[str, Article]) -> str | None:
+    article = articles.get(citation.article_id)
+    if article is None:
+        known = ", ".join(sorted(articles))
+        return f"article id {citation.article_id!r} does not exist (the ids are: {known})"
+    if len(citation.quote.split()) < MIN_QUOTE_WORDS:
+        return f"the quote {citation.quote!r} is too short to support a claim"
+    if not quote_in_text(citation.quote, article.headline + "\n" + article.body):
+        return f"the quote {citation.quote!r} is not in article {citation.article_id}"
+    return None
+
+
+def citation_problems(extraction: StoryExtraction, articles: Mapping[str, Article]) -> list[str]:
+    """Every citation that fails, and every item with no citation, as one line each."""
+    problems: list[str] = []
+    for where, _, _, _, item in _items(extraction):
+        if not item.citations:
+            problems.append(f"{where}: has no citation")
+        for citation in item.citations:
+            if (problem := _citation_problem(citation, articles)) is not None:
+                problems.append(f"{where}: {problem}")
+    return problems
+
+
+def citation_problems_in_scope(extraction: StoryExtraction) -> list[str]:
+    articles = _ARTICLES.get()
+    return [] if articles is None else citation_problems(extraction, articles)
+
+
+def drop_unverified(
+    extraction: StoryExtraction, articles: Mapping[str, Article]
+) -> tuple[StoryExtraction, list[DroppedItem]]:
+    """Remove failing citations, and items left with none; say what was removed and why."""
+    from ._schema import DroppedItem
+
+    dropped: list[DroppedItem] = []
+    kept_lists: dict[str, list[Any]] = {name: [] for name, _, _ in _CITING_LISTS}
+    for _, name, kind, summary, item in _items(extraction):
+        good = []
+        for citation in item.citations:
+            problem = _citation_problem(citation, articles)
+            if problem is None:
+                good.append(citation)
+            else:
+                dropped.append(DroppedItem(kind=f"{kind} citation", summary=summary, reason=problem))
+        if good:
+            kept_lists[name].append(item.model_copy(update={"citations": good}))
+        else:
+            dropped.append(
+                DroppedItem(kind=kind, summary=summary, reason="no citation could be verified")
+            )
+    return extraction.model_copy(update=kept_lists), dropped

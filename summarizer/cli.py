@@ -1,0 +1,202 @@
+"""The `summarizer` command. Results go to stdout or files; progress and diagnostics to stderr.
+
+Exit codes: 0 success; 1 error (nothing written); 2 bad usage; 3 briefing written, but a story
+failed or an article could not be read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+
+from ._errors import SummarizerError
+from ._files import write_atomically
+from ._group import StoryGroup
+from ._json_schema import SCHEMA_FILES, json_schema_text
+from ._pipeline import summarize
+from ._render import render_json, render_markdown
+from ._replay import recorded_answers_are_authored, replaying
+from ._schema import FailedStory, ReplayInfo, Story
+from ._settings import ExtractionMode, Settings
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_PARTIAL", "main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 3
+
+_stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    handler = RichHandler(console=_stderr, show_time=False, show_path=False, markup=False)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
+    logging.getLogger("summarizer").setLevel(level)
+
+
+def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="summarizer")
+def cli() -> None:
+    """Turn a day's news articles into a structured, source-grounded briefing."""
+
+
+BRIEF_EXAMPLES = """
+\b
+Examples:
+  summarizer brief today/ -o briefing.md
+  summarizer brief 'today/*.md' --json briefing.json -o briefing.md
+  summarizer brief today/ --base-url http://localhost:11434/v1 --model llama3.1
+  cat article.txt | summarizer brief -
+  summarizer brief seeds/ --replay cassettes/seeds.yaml -o briefing.md
+
+\b
+Environment:
+  OPENAI_API_KEY    key for OpenAI (or any endpoint that wants one)
+  OPENAI_BASE_URL   an OpenAI-compatible server (Ollama, vLLM, LM Studio)
+  SUMMARIZER_MODEL  model name (default gpt-4o-mini)
+  SUMMARIZER_MODE   tools | strict
+
+\b
+Exit codes: 0 ok, 1 error, 2 bad usage, 3 written but a story or article failed.
+"""
+
+
+@cli.command(epilog=BRIEF_EXAMPLES)
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the Markdown briefing here (default: stdout).")
+@click.option("--json", "json_output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Also write the briefing as JSON here ('-' for stdout).")
+@click.option("--model", help="Model name [env SUMMARIZER_MODEL].")
+@click.option("--base-url", help="OpenAI-compatible endpoint [env OPENAI_BASE_URL].")
+@click.option("--mode", type=click.Choice([m.value for m in ExtractionMode]),
+              help="tools: tool calling, any OpenAI-compatible server; strict: OpenAI structured "
+                   "outputs [env SUMMARIZER_MODE].")
+@click.option("--date", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="The briefing's date (default: the newest article's).")
+@click.option("--prompts", "prompts_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Use the prompt templates in this folder instead of the shipped ones.")
+@click.option("--replay", type=click.Path(dir_okay=False, path_type=Path), metavar="CASSETTE",
+              help="Answer every model request from this recorded exchange; no network, no key.")
+@click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
+def brief(
+    paths: tuple[str, ...],
+    output: Path | None,
+    json_output: Path | None,
+    model: str | None,
+    base_url: str | None,
+    mode: str | None,
+    date: dt.date | None,
+    prompts_dir: Path | None,
+    replay: Path | None,
+    verbose: int,
+) -> None:
+    """Brief the articles in PATHS: files, folders, globs, or '-' for stdin."""
+    _configure_logging(verbose)
+    overrides: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "model": model, "base_url": base_url, "mode": mode, "prompts_dir": prompts_dir
+        }.items()
+        if value is not None
+    }
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        _fail(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    if replay is not None and settings.api_key is None and settings.base_url is None:
+        settings = settings.model_copy(update={"base_url": "https://replay.invalid/v1"})
+
+    def progress(group: StoryGroup, result: Story | FailedStory) -> None:
+        if isinstance(result, Story):
+            _stderr.print(f"  briefed: {result.headline} ({len(group.articles)} articles)")
+        else:
+            _stderr.print(f"  [bold red]not briefed[/]: {group.articles[0].headline}: {result.reason}")
+
+    try:
+        if replay is not None:
+            with replaying(replay):
+                briefing = summarize(list(paths), settings=settings, date=date, on_story=progress)
+            briefing.replay = ReplayInfo(
+                cassette=str(replay), authored=recorded_answers_are_authored(replay)
+            )
+        else:
+            briefing = summarize(list(paths), settings=settings, date=date, on_story=progress)
+    except SummarizerError as error:
+        _fail(str(error))
+
+    if not briefing.stories and not briefing.failed_stories:
+        _fail("no readable article in " + ", ".join(paths))
+
+    markdown = render_markdown(briefing)
+    try:
+        if json_output is not None:
+            if str(json_output) == "-":
+                click.echo(render_json(briefing), nl=False)
+            else:
+                write_atomically(json_output, render_json(briefing))
+        if output is not None:
+            write_atomically(output, markdown)
+        elif str(json_output) != "-":
+            click.echo(markdown, nl=False)
+    except OSError as error:
+        _fail(f"{error.filename}: cannot write ({error.strerror})")
+
+    written = ", ".join(str(p) for p in (output, json_output) if p is not None and str(p) != "-")
+    _stderr.print(
+        f"{_count(len(briefing.stories), 'story', 'stories')} briefed, "
+        f"{len(briefing.failed_stories)} failed, "
+        f"{_count(len(briefing.unread_articles), 'article')} unread; "
+        f"{briefing.usage.total_tokens:,} tokens" + (f"; wrote {written}" if written else "")
+    )
+    if briefing.failed_stories or briefing.unread_articles:
+        sys.exit(EXIT_PARTIAL)
+
+
+@cli.command()
+@click.option("--extraction", is_flag=True,
+              help="The schema the model fills (one story) instead of the briefing's.")
+def schema(extraction: bool) -> None:
+    """Print the JSON Schema of the briefing (the JSON that `brief --json` writes).
+
+    \b
+    Examples:
+      summarizer schema > briefing.schema.json
+      summarizer schema --extraction
+    """
+    names = list(SCHEMA_FILES)
+    click.echo(json_schema_text(names[1] if extraction else names[0]), nl=False)
+
+
+def main() -> None:
+    cli(prog_name="summarizer")
+
+
+if __name__ == "__main__":
+    main()

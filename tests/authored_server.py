@@ -1,0 +1,144 @@
+"""A local OpenAI-compatible server that answers with replies written by us, and says so.
+
+Used only to record cassettes when no API key is set: the real `openai` client talks to it over
+real HTTP on a loopback port, and vcrpy records the exchange. Every reply carries the header
+`x-summarizer-authored` naming where its content came from, and `system_fingerprint: "authored"`,
+so no cassette can pass an authored answer off as a model's.
+
+A test scripts the replies in order:
+
+    server.script(Reply.tool_arguments(json_text), Reply.error(429, retry_after="1"), ...)
+
+The server builds each chat completion around the scripted content: a tool call when the request
+offers a tool, message content when it asks for a JSON schema response format.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+AUTHORED_HEADER = "x-summarizer-authored"
+
+
+@dataclass
+class Reply:
+    """One scripted reply: an error status, or content for a completion."""
+
+    origin: str
+    status: int = 200
+    arguments: str | None = None  # the JSON text the "model" answers with
+    headers: dict[str, str] = field(default_factory=dict)
+    finish_reason: str = "stop"
+
+    @classmethod
+    def tool_arguments(cls, text: str, origin: str) -> Reply:
+        return cls(origin=origin, arguments=text)
+
+    @classmethod
+    def error(cls, status: int, origin: str, retry_after: str | None = None) -> Reply:
+        headers = {"retry-after": retry_after} if retry_after is not None else {}
+        return cls(origin=origin, status=status, headers=headers)
+
+
+def _estimate_tokens(text: str) -> int:
+    # Authored replies have no tokenizer behind them: a rough 4-characters-a-token estimate.
+    return max(1, len(text) // 4)
+
+
+def _completion(request: dict[str, Any], reply: Reply, number: int) -> dict[str, Any]:
+    assert reply.arguments is not None
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    tools = request.get("tools") or []
+    if tools:
+        message["tool_calls"] = [
+            {
+                "id": f"call_authored_{number}",
+                "type": "function",
+                "function": {"name": tools[0]["function"]["name"], "arguments": reply.arguments},
+            }
+        ]
+        finish_reason = "tool_calls" if reply.finish_reason == "stop" else reply.finish_reason
+    else:
+        message["content"] = reply.arguments
+        finish_reason = reply.finish_reason
+    prompt_tokens = _estimate_tokens(json.dumps(request.get("messages", [])))
+    completion_tokens = _estimate_tokens(reply.arguments)
+    return {
+        "id": f"chatcmpl-authored-{number}",
+        "object": "chat.completion",
+        "created": 1763424000,  # fixed, so re-recording an unchanged script changes nothing
+        "model": request.get("model", "unknown"),
+        "system_fingerprint": "authored",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+class AuthoredServer:
+    """Serves scripted replies on 127.0.0.1; counts the requests it saw."""
+
+    def __init__(self) -> None:
+        self._replies: deque[Reply] = deque()
+        self.requests: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                request = json.loads(self.rfile.read(length) or b"{}")
+                server.requests.append(request)
+                if not self.path.endswith("/chat/completions") or not server._replies:
+                    self._send(404, {"error": {"message": "no scripted reply left"}}, {})
+                    return
+                reply = server._replies.popleft()
+                headers = {AUTHORED_HEADER: reply.origin, **reply.headers}
+                if reply.status != 200:
+                    error = {"message": f"authored HTTP {reply.status}", "type": "authored_error"}
+                    self._send(reply.status, {"error": error}, headers)
+                    return
+                self._send(200, _completion(request, reply, len(server.requests)), headers)
+
+            def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._http.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def script(self, *replies: Reply) -> None:
+        self._replies.extend(replies)
+
+    @property
+    def unused_replies(self) -> int:
+        return len(self._replies)
+
+    def __enter__(self) -> AuthoredServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
