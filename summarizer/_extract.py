@@ -6,8 +6,8 @@ import json
 import logging
 from typing import Any
 
-import instructor
 import openai
+from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import ValidationError
 
 from ._client import StructuredCreate
@@ -45,12 +45,12 @@ def _failure_reason(error: BaseException) -> str:
         return "the model endpoint timed out on every attempt"
     if isinstance(cause, openai.APIConnectionError):
         return "could not connect to the model endpoint on any attempt"
-    if isinstance(cause, instructor.IncompleteOutputException):
+    if isinstance(cause, IncompleteOutputException):
         return "the answer was cut off by the output token limit"
     return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}".rstrip(": ")
 
 
-def _salvage(error: instructor.InstructorRetryException, group: StoryGroup) -> Story | None:
+def _salvage(error: InstructorRetryException, group: StoryGroup) -> Story | None:
     """After the last re-ask: keep what verifies from the final answer, drop and report the rest."""
     answer = _answer_text(error.last_completion)
     if answer is None:
@@ -103,11 +103,11 @@ async def extract_story(
             extraction: StoryExtraction = await create(
                 response_model=StoryExtraction, max_retries=settings.max_reasks, **options
             )
-    except instructor.InstructorRetryException as error:
+    except InstructorRetryException as error:
         story = _salvage(error, group) if error.failed_attempts else None
         if story is None:
             raise ExtractionError(_failure_reason(error)) from error
         return story
-    except instructor.IncompleteOutputException as error:
+    except IncompleteOutputException as error:
         raise ExtractionError(_failure_reason(error)) from error
     return _story(extraction, group)
