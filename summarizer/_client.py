@@ -38,7 +38,10 @@ logger = logging.getLogger("summarizer")
 
 StructuredCreate = Callable[..., Awaitable[Any]]
 
-_MODES = {ExtractionMode.TOOLS: instructor.Mode.TOOLS, ExtractionMode.STRICT: instructor.Mode.JSON_SCHEMA}
+_MODES = {
+    ExtractionMode.TOOLS: instructor.Mode.TOOLS,
+    ExtractionMode.STRICT: instructor.Mode.JSON_SCHEMA,
+}
 _RETRIED_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 NO_ENDPOINT = (
@@ -96,7 +99,9 @@ def _log_retry(state: RetryCallState) -> None:
     status = getattr(error, "status_code", None)
     what = f"HTTP {status}" if status else type(error).__name__
     wait = state.next_action.sleep if state.next_action else 0.0
-    logger.warning("request failed (%s), attempt %d; retrying in %.1fs", what, state.attempt_number, wait)
+    logger.warning(
+        "request failed (%s), attempt %d; retrying in %.1fs", what, state.attempt_number, wait
+    )
 
 
 def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate:
@@ -115,7 +120,9 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
     async def create(**kwargs: Any) -> Any:
         if strict and "response_format" in kwargs:
             json_schema = dict(kwargs["response_format"]["json_schema"], strict=True)
-            kwargs = kwargs | {"response_format": {"type": "json_schema", "json_schema": json_schema}}
+            kwargs = kwargs | {
+                "response_format": {"type": "json_schema", "json_schema": json_schema}
+            }
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
             wait=_WaitRetryAfterOrBackoff(settings.max_retry_wait),

@@ -47,7 +47,9 @@ def _failure_reason(error: BaseException) -> str:
         return "could not connect to the model endpoint on any attempt"
     if isinstance(cause, IncompleteOutputException):
         return "the answer was cut off by the output token limit"
-    return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}".rstrip(": ")
+    return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}".rstrip(
+        ": "
+    )
 
 
 def _salvage(error: InstructorRetryException, group: StoryGroup) -> Story | None:
@@ -61,7 +63,9 @@ def _salvage(error: InstructorRetryException, group: StoryGroup) -> Story | None
     except (ValidationError, json.JSONDecodeError):
         return None
     kept, dropped = drop_unverified(extraction, {a.id: a for a in group.articles})
-    logger.warning("story %s: %d unverifiable item(s) dropped after retries", group.id, len(dropped))
+    logger.warning(
+        "story %s: %d unverifiable item(s) dropped after retries", group.id, len(dropped)
+    )
     return _story(kept, group).model_copy(update={"dropped": dropped})
 
 

@@ -16,7 +16,9 @@ def write_atomically(path: str | Path, text: str) -> None:
     A crash or Ctrl-C leaves either the old file or the new one, never a truncated mix.
     """
     target = Path(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

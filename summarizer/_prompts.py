@@ -61,7 +61,7 @@ class PromptSet:
 
 
 def load_prompts(directory: str | Path | None = None) -> PromptSet:
-    """Load and check every template the program uses from `directory` (default: the shipped ones)."""
+    """Load and check every template the program uses from `directory` (default: shipped ones)."""
     folder = Path(directory) if directory is not None else default_prompts_dir()
     if not folder.is_dir():
         raise PromptError(f"{folder}: prompts folder not found")

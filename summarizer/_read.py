@@ -61,20 +61,26 @@ _MONTHS = {
     **dict.fromkeys(["september", "sep", "sept", "septembre", "septiembre", "settembre"], 9),
     **dict.fromkeys(["october", "oct", "octobre", "octubre", "oktober", "ottobre"], 10),
     **dict.fromkeys(["november", "nov", "novembre", "noviembre"], 11),
-    **dict.fromkeys(["december", "dec", "décembre", "decembre", "diciembre", "dezember", "dicembre"], 12),
+    **dict.fromkeys(
+        ["december", "dec", "décembre", "decembre", "diciembre", "dezember", "dicembre"], 12
+    ),
 }
 _MONTH = r"([A-Za-zÀ-ÿ]+)\.?"
-_DAY_MONTH_YEAR = re.compile(rf"^(\d{{1,2}})\.?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(\d{{4}})$", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(
+    rf"^(\d{{1,2}})\.?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(\d{{4}})$", re.IGNORECASE
+)
 _MONTH_DAY_YEAR = re.compile(rf"^{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 # "Beijing, Nov. 17 (Jiji Press)–" : place, date, agency in parentheses, then a dash.
 _WIRE_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][\w .'/-]{1,40}),\s+[A-Z][a-z]{2,9}\.?\s+\d{1,2}\s+\((?P<agency>[^)]{2,40})\)\s*[–—-]+\s*"
+    r"^(?P<place>[A-Z][\w .'/-]{1,40}),\s+[A-Z][a-z]{2,9}\.?\s+\d{1,2}\s+"
+    r"\((?P<agency>[^)]{2,40})\)\s*[–—-]+\s*"
 )
 # "Akiko Yoshinaga / The Yomiuri Shimbun" : a photo credit, followed by the photo's caption.
 _PHOTO_CREDIT = re.compile(
-    r"^(?P<person>[A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){0,3})\s+/\s+(?P<outlet>(?:The\s)?[A-Z][\w&.' -]{2,60})$"
+    r"^(?P<person>[A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){0,3})\s+/\s+"
+    r"(?P<outlet>(?:The\s)?[A-Z][\w&.' -]{2,60})$"
 )
 # "END [Copyright The Jiji Press, Ltd.]" and whatever teaser follows it.
 _END_COPYRIGHT = re.compile(r"\bEND\s*\[\s*Copyright\s+(?P<holder>[^\]]+)\]", re.IGNORECASE)
@@ -279,10 +285,7 @@ def read_articles(paths: Sequence[str | Path]) -> tuple[list[Article], list[Inpu
     failures: list[InputError] = []
     for source in _expand(paths):
         try:
-            if source == STDIN:
-                data = sys.stdin.buffer.read()
-            else:
-                data = Path(source).read_bytes()
+            data = sys.stdin.buffer.read() if source == STDIN else Path(source).read_bytes()
             article = parse_article(_decode(data, source), source)
         except InputError as error:
             failures.append(error)

@@ -171,7 +171,7 @@ def recorded_answers_are_authored(path: str | Path) -> bool:
 
 @contextmanager
 def replaying(path: str | Path) -> Iterator[None]:
-    """Serve every request the block makes from the cassette at `path`; nothing reaches a network."""
+    """Answer every request the block makes from the cassette at `path`; no network is used."""
     import vcr
 
     cassette = Path(path)

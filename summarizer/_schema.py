@@ -71,7 +71,7 @@ class PartyKind(StrEnum):
 
 
 class Party(_ModelFacing):
-    """A state, official, organisation, company or person that acts or is acted upon in the story."""
+    """A state, official, organisation, company or person acting or acted upon in the story."""
 
     name: str = Field(
         description="The party's name in its fullest form in the articles, e.g. 'Masaaki Kanai' "
@@ -125,7 +125,9 @@ class Position(_ModelFacing):
         description="The stance in one sentence, attributed and neutral: what the party says, "
         "not whether it is right."
     )
-    citations: list[Citation] = Field(description="At least one quote in which the stance is stated.")
+    citations: list[Citation] = Field(
+        description="At least one quote in which the stance is stated."
+    )
 
 
 class ConsequenceDomain(StrEnum):
@@ -187,7 +189,9 @@ class StoryExtraction(_ModelFacing):
     )
     parties: list[Party] = Field(description="Everyone who acts or is acted upon in the story.")
     demands: list[Demand] = Field(description="Every demand one party makes of another.")
-    positions: list[Position] = Field(description="Each party's stated stance; one item per stance.")
+    positions: list[Position] = Field(
+        description="Each party's stated stance; one item per stance."
+    )
     consequences: list[Consequence] = Field(
         description="Effects of the event on diplomacy, the economy, travel, education, culture "
         "or security."

@@ -16,7 +16,7 @@ class ExtractionMode(StrEnum):
     """How the schema reaches the model."""
 
     TOOLS = "tools"
-    """Tool (function) calling: works with any OpenAI-compatible server (Ollama, vLLM, LM Studio)."""
+    """Tool (function) calling: any OpenAI-compatible server (Ollama, vLLM, LM Studio)."""
     STRICT = "strict"
     """OpenAI structured outputs: `response_format` JSON schema with `strict: true`."""
 

@@ -127,7 +127,9 @@ def drop_unverified(
             if problem is None:
                 good.append(citation)
             else:
-                dropped.append(DroppedItem(kind=f"{kind} citation", summary=summary, reason=problem))
+                dropped.append(
+                    DroppedItem(kind=f"{kind} citation", summary=summary, reason=problem)
+                )
         if good:
             kept_lists[name].append(item.model_copy(update={"citations": good}))
         else:

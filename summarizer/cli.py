@@ -88,21 +88,44 @@ Exit codes: 0 ok, 1 error, 2 bad usage, 3 written but a story or article failed.
 
 @cli.command(epilog=BRIEF_EXAMPLES)
 @click.argument("paths", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the Markdown briefing here (default: stdout).")
-@click.option("--json", "json_output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="Also write the briefing as JSON here ('-' for stdout).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the Markdown briefing here (default: stdout).",
+)
+@click.option(
+    "--json",
+    "json_output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Also write the briefing as JSON here ('-' for stdout).",
+)
 @click.option("--model", help="Model name [env SUMMARIZER_MODEL].")
 @click.option("--base-url", help="OpenAI-compatible endpoint [env OPENAI_BASE_URL].")
-@click.option("--mode", type=click.Choice([m.value for m in ExtractionMode]),
-              help="tools: tool calling, any OpenAI-compatible server; strict: OpenAI structured "
-                   "outputs [env SUMMARIZER_MODE].")
-@click.option("--date", callback=_parse_date, metavar="YYYY-MM-DD",
-              help="The briefing's date (default: the newest article's).")
-@click.option("--prompts", "prompts_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Use the prompt templates in this folder instead of the shipped ones.")
-@click.option("--replay", type=click.Path(dir_okay=False, path_type=Path), metavar="CASSETTE",
-              help="Answer every model request from this recorded exchange; no network, no key.")
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in ExtractionMode]),
+    help="tools: tool calling, any OpenAI-compatible server; strict: OpenAI structured "
+    "outputs [env SUMMARIZER_MODE].",
+)
+@click.option(
+    "--date",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="The briefing's date (default: the newest article's).",
+)
+@click.option(
+    "--prompts",
+    "prompts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Use the prompt templates in this folder instead of the shipped ones.",
+)
+@click.option(
+    "--replay",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="CASSETTE",
+    help="Answer every model request from this recorded exchange; no network, no key.",
+)
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
 def brief(
     paths: tuple[str, ...],
@@ -121,7 +144,10 @@ def brief(
     overrides: dict[str, Any] = {
         key: value
         for key, value in {
-            "model": model, "base_url": base_url, "mode": mode, "prompts_dir": prompts_dir
+            "model": model,
+            "base_url": base_url,
+            "mode": mode,
+            "prompts_dir": prompts_dir,
         }.items()
         if value is not None
     }
@@ -137,7 +163,9 @@ def brief(
         if isinstance(result, Story):
             _stderr.print(f"  briefed: {result.headline} ({len(group.articles)} articles)")
         else:
-            _stderr.print(f"  [bold red]not briefed[/]: {group.articles[0].headline}: {result.reason}")
+            _stderr.print(
+                f"  [bold red]not briefed[/]: {group.articles[0].headline}: {result.reason}"
+            )
 
     try:
         if replay is not None:
@@ -180,8 +208,11 @@ def brief(
 
 
 @cli.command()
-@click.option("--extraction", is_flag=True,
-              help="The schema the model fills (one story) instead of the briefing's.")
+@click.option(
+    "--extraction",
+    is_flag=True,
+    help="The schema the model fills (one story) instead of the briefing's.",
+)
 def schema(extraction: bool) -> None:
     """Print the JSON Schema of the briefing (the JSON that `brief --json` writes).
 

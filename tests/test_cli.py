@@ -30,9 +30,24 @@ def run(*args: str) -> Result:
 def test_quick_start_replay_through_the_installed_command(tmp_path: Path, golden: object) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
     completed = subprocess.run(
-        [sys.executable, "-m", "summarizer", "brief", "seeds/", "--replay", SEEDS_CASSETTE,
-         "-o", str(tmp_path / "briefing.md"), "--json", str(tmp_path / "briefing.json")],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "summarizer",
+            "brief",
+            "seeds/",
+            "--replay",
+            SEEDS_CASSETTE,
+            "-o",
+            str(tmp_path / "briefing.md"),
+            "--json",
+            str(tmp_path / "briefing.json"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == ""
@@ -85,7 +100,10 @@ def test_missing_path_names_it() -> None:
 
 def test_missing_cassette_names_it() -> None:
     result = run("brief", "seeds", "--replay", "cassettes/nope.yaml")
-    assert (result.exit_code, result.stderr) == (1, "Error: cassettes/nope.yaml: no such cassette\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: cassettes/nope.yaml: no such cassette\n",
+    )
 
 
 def test_bad_date_is_a_usage_error() -> None:
@@ -96,7 +114,9 @@ def test_bad_date_is_a_usage_error() -> None:
 
 def test_unrecorded_request_fails_the_story_naming_the_cassette_exit_3(tmp_path: Path) -> None:
     out = tmp_path / "b.md"
-    result = run("brief", "seeds", "--replay", SEEDS_CASSETTE, "--model", "another-model", "-o", str(out))
+    result = run(
+        "brief", "seeds", "--replay", SEEDS_CASSETTE, "--model", "another-model", "-o", str(out)
+    )
     assert result.exit_code == 3
     markdown = out.read_text()
     assert "## Not briefed" in markdown

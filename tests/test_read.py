@@ -28,7 +28,9 @@ def test_seed_000_date_prefix_is_metadata_not_text() -> None:
     assert article.published == dt.date(2025, 11, 18)
     assert article.body.startswith("Senior officials from China and Japan on Tuesday held talks")
     assert "date 2025" not in article.body
-    assert article.outlet is None  # "according to ... Kyodo News" cites a source; it is not the outlet
+    assert (
+        article.outlet is None
+    )  # "according to ... Kyodo News" cites a source; it is not the outlet
     assert article.headline_from_lead
     assert article.headline.startswith("Senior officials from China and Japan")
 
@@ -58,7 +60,14 @@ def test_seed_003_french_date_wire_dateline_and_trailer() -> None:
     assert article.outlet == "Jiji Press"
     assert article.body.startswith("Masaaki Kanai, director-general")
     assert article.body.endswith("withering interaction between people of the two countries.")
-    for furniture in ("17 Novembre", "(Jiji Press)", "Copyright", "Don't Miss", "JAM", "17,000 Yen"):
+    for furniture in (
+        "17 Novembre",
+        "(Jiji Press)",
+        "Copyright",
+        "Don't Miss",
+        "JAM",
+        "17,000 Yen",
+    ):
         assert furniture not in article.body
 
 
@@ -85,15 +94,21 @@ def test_markdown_front_matter_and_heading() -> None:
         "strike.md",
     )
     assert (article.headline, article.outlet, article.published) == (
-        "Port strike ends", "Harbour Gazette", dt.date(2025, 11, 20)
+        "Port strike ends",
+        "Harbour Gazette",
+        dt.date(2025, 11, 20),
     )
     assert article.body == "Dock workers returned to work on Thursday after a deal."
 
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [("17 Novembre 2025", dt.date(2025, 11, 17)), ("November 17, 2025", dt.date(2025, 11, 17)),
-     ("3 de marzo de 2024", dt.date(2024, 3, 3)), ("2024-02-29", dt.date(2024, 2, 29))],
+    [
+        ("17 Novembre 2025", dt.date(2025, 11, 17)),
+        ("November 17, 2025", dt.date(2025, 11, 17)),
+        ("3 de marzo de 2024", dt.date(2024, 3, 3)),
+        ("2024-02-29", dt.date(2024, 2, 29)),
+    ],
 )
 def test_date_lines_in_several_languages(line: str, expected: dt.date) -> None:
     article = parse_article(f"A headline here\n\n{line}\n\nThe text of the article.", "a.txt")
@@ -107,7 +122,8 @@ def test_folders_globs_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     (tmp_path / "notes.csv").write_text("x,y")
     (tmp_path / ".hidden.txt").write_text("Hidden article.")
     assert [a.source for a in load_articles(tmp_path)] == [
-        str(tmp_path / "a.txt"), str(tmp_path / "sub" / "b.md")
+        str(tmp_path / "a.txt"),
+        str(tmp_path / "sub" / "b.md"),
     ]
     assert [a.headline for a in load_articles(str(tmp_path / "**" / "*.md"))] == ["B"]
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"From stdin. A text.")))
@@ -139,7 +155,7 @@ def test_missing_path_and_empty_folder_are_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError) as missing:
         load_articles(tmp_path / "nope")
     assert str(missing.value) == f"{tmp_path / 'nope'}: no such file or directory"
-    with pytest.raises(InputError, match="no .txt or .md articles in this folder"):
+    with pytest.raises(InputError, match=r"no \.txt or \.md articles in this folder"):
         load_articles(tmp_path)
     with pytest.raises(InputError, match="the pattern matches no file"):
         load_articles(str(tmp_path / "*.txt"))

@@ -32,11 +32,26 @@ def test_escape_markdown(text: str, escaped: str) -> None:
 def test_hostile_model_output_cannot_break_the_table_or_inject_html() -> None:
     citation = Citation(article_id="aaaaaaaa", quote="a quote | with pipe\nand <b>tags</b>")
     story = Story(
-        id="s1", headline="Headline <img src=x onerror=alert(1)>", bottom_line="Bottom [x](javascript:alert(1))",
-        parties=[Party(name="A | B\n| --- |", kind="person", role="r", side="s", citations=[citation])],
-        demands=[], positions=[], consequences=[], timeline=[],
-        sources=[Source(note=1, article_id="aaaaaaaa", outlet="O", headline="H",
-                        published=dt.date(2025, 1, 1), path="a.txt")],
+        id="s1",
+        headline="Headline <img src=x onerror=alert(1)>",
+        bottom_line="Bottom [x](javascript:alert(1))",
+        parties=[
+            Party(name="A | B\n| --- |", kind="person", role="r", side="s", citations=[citation])
+        ],
+        demands=[],
+        positions=[],
+        consequences=[],
+        timeline=[],
+        sources=[
+            Source(
+                note=1,
+                article_id="aaaaaaaa",
+                outlet="O",
+                headline="H",
+                published=dt.date(2025, 1, 1),
+                path="a.txt",
+            )
+        ],
     )
     markdown = render_markdown(DailyBriefing(date=None, model="m", mode="tools", stories=[story]))
     assert "<img" not in markdown and "<b>" not in markdown
@@ -47,7 +62,14 @@ def test_hostile_model_output_cannot_break_the_table_or_inject_html() -> None:
 
 def test_golden_briefing_has_every_section() -> None:
     markdown = (GOLDEN / "seeds.md").read_text(encoding="utf-8")
-    for heading in ("# Daily briefing — 2025-11-18", "**Bottom line.**", "### Parties",
-                    "### Demands", "### Positions", "### Consequences", "### Timeline",
-                    "### Sources"):
+    for heading in (
+        "# Daily briefing — 2025-11-18",
+        "**Bottom line.**",
+        "### Parties",
+        "### Demands",
+        "### Positions",
+        "### Consequences",
+        "### Timeline",
+        "### Sources",
+    ):
         assert heading in markdown

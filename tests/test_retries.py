@@ -30,7 +30,9 @@ FABRICATED_PARTY = {
     "kind": "official",
     "role": "Asian affairs chief",
     "side": "China",
-    "citations": [{"article_id": "782e35d0", "quote": "Liu Jinsong apologised to Japan for the post"}],
+    "citations": [
+        {"article_id": "782e35d0", "quote": "Liu Jinsong apologised to Japan for the post"}
+    ],
 }
 
 
@@ -110,7 +112,10 @@ def test_fabricated_quote_is_reasked_naming_the_quote(llm: Endpoint, vcr: Any) -
     assert story.dropped == []
     assert [p.name for p in story.parties] == ["Masaaki Kanai", "Liu Jinsong"]
     reask = _bodies(vcr)[1]["messages"][-1]["content"]
-    assert "the quote 'Liu Jinsong apologised to Japan for the post' is not in article 782e35d0" in reask
+    assert (
+        "the quote 'Liu Jinsong apologised to Japan for the post' is not in article 782e35d0"
+        in reask
+    )
 
 
 @pytest.mark.vcr

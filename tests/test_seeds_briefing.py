@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from summarizer import DailyBriefing, render_json, render_markdown, summarize
@@ -29,9 +27,7 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.live_ok
 @pytest.mark.vcr
-def test_seeds_briefing_matches_golden_files(
-    llm: Endpoint, golden: object, in_repo: None
-) -> None:
+def test_seeds_briefing_matches_golden_files(llm: Endpoint, golden: object, in_repo: None) -> None:
     llm.script(authored("seeds.json"))
 
     briefing = summarize(["seeds"], settings=llm.settings)

@@ -8,7 +8,10 @@ from summarizer import StoryExtraction, quote_in_text
 from summarizer._read import parse_article
 from summarizer._verify import articles_in_scope, citation_problems, drop_unverified
 
-TEXT = "Kanai countered by saying that “public security has absolutely not deteriorated” — and asked China to reconsider."
+TEXT = (
+    "Kanai countered by saying that “public security has absolutely not deteriorated” — and "
+    "asked China to reconsider."
+)
 
 
 @pytest.mark.parametrize(
@@ -17,7 +20,7 @@ TEXT = "Kanai countered by saying that “public security has absolutely not det
         "public security has absolutely not deteriorated",
         '"public security has absolutely not deteriorated"',
         "Kanai countered   by\nsaying that",
-        "deteriorated\" - and asked China",
+        'deteriorated" - and asked China',
         "KANAI COUNTERED BY SAYING",
         "asked China to reconsider.",
     ],
@@ -46,12 +49,32 @@ def _extraction(quote: str, article_id: str = ARTICLE.id) -> StoryExtraction:
     citation = {"article_id": article_id, "quote": quote}
     return StoryExtraction.model_validate(
         {
-            "headline": "h", "bottom_line": "b", "demands": [], "consequences": [], "timeline": [],
-            "parties": [{"name": "Masaaki Kanai", "kind": "official", "role": "envoy",
-                         "side": "Japan", "citations": [citation]}],
-            "positions": [{"party": "Masaaki Kanai", "stance": "Security is fine.",
-                           "citations": [{"article_id": ARTICLE.id,
-                                          "quote": "public security has absolutely not deteriorated"}]}],
+            "headline": "h",
+            "bottom_line": "b",
+            "demands": [],
+            "consequences": [],
+            "timeline": [],
+            "parties": [
+                {
+                    "name": "Masaaki Kanai",
+                    "kind": "official",
+                    "role": "envoy",
+                    "side": "Japan",
+                    "citations": [citation],
+                }
+            ],
+            "positions": [
+                {
+                    "party": "Masaaki Kanai",
+                    "stance": "Security is fine.",
+                    "citations": [
+                        {
+                            "article_id": ARTICLE.id,
+                            "quote": "public security has absolutely not deteriorated",
+                        }
+                    ],
+                }
+            ],
         }
     )
 
@@ -59,7 +82,7 @@ def _extraction(quote: str, article_id: str = ARTICLE.id) -> StoryExtraction:
 def test_problems_name_the_item_the_quote_and_the_article() -> None:
     extraction = _extraction("Kanai apologised")
     assert citation_problems(extraction, {ARTICLE.id: ARTICLE}) == [
-        f"parties[0] ('Masaaki Kanai'): the quote 'Kanai apologised' is too short to support a claim"
+        "parties[0] ('Masaaki Kanai'): the quote 'Kanai apologised' is too short to support a claim"
     ]
     extraction = _extraction("Kanai apologised to China today")
     assert citation_problems(extraction, {ARTICLE.id: ARTICLE}) == [
@@ -68,7 +91,8 @@ def test_problems_name_the_item_the_quote_and_the_article() -> None:
     ]
     extraction = _extraction("Kanai countered by saying", article_id="ffffffff")
     assert citation_problems(extraction, {ARTICLE.id: ARTICLE}) == [
-        f"parties[0] ('Masaaki Kanai'): article id 'ffffffff' does not exist (the ids are: {ARTICLE.id})"
+        "parties[0] ('Masaaki Kanai'): article id 'ffffffff' does not exist "
+        f"(the ids are: {ARTICLE.id})"
     ]
 
 
@@ -83,10 +107,12 @@ def test_in_scope_a_bad_quote_is_a_validation_error_for_the_model() -> None:
 
 
 def test_drop_unverified_keeps_what_verifies_and_reports_the_rest() -> None:
-    kept, dropped = drop_unverified(_extraction("Kanai apologised to China today"),
-                                    {ARTICLE.id: ARTICLE})
+    kept, dropped = drop_unverified(
+        _extraction("Kanai apologised to China today"), {ARTICLE.id: ARTICLE}
+    )
     assert kept.parties == []
     assert len(kept.positions) == 1
     assert [(d.kind, d.summary) for d in dropped] == [
-        ("party citation", "Masaaki Kanai"), ("party", "Masaaki Kanai")
+        ("party citation", "Masaaki Kanai"),
+        ("party", "Masaaki Kanai"),
     ]

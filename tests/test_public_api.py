@@ -1,0 +1,78 @@
+"""The public surface: `summarizer.__all__` sorted, complete, and the Python API working."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import pkgutil
+
+import pytest
+
+import summarizer
+from summarizer import Settings, asummarize, load_articles, render_markdown, summarize
+
+from .conftest import REPO, Endpoint, authored
+
+
+def test_all_is_sorted_and_names_exist() -> None:
+    assert summarizer.__all__ == sorted(summarizer.__all__)
+    for name in summarizer.__all__:
+        assert hasattr(summarizer, name), name
+
+
+def test_every_private_module_declares_a_sorted_all_reexported_where_public() -> None:
+    modules = [m.name for m in pkgutil.iter_modules(summarizer.__path__) if m.name.startswith("_")]
+    assert "_read" in modules and "_verify" in modules
+    for name in modules:
+        if name == "__main__":
+            continue
+        module = importlib.import_module(f"summarizer.{name}")
+        exported = getattr(module, "__all__", None)
+        assert exported is not None, f"summarizer.{name} has no __all__"
+        assert exported == sorted(exported), f"summarizer.{name}.__all__ is not sorted"
+        for item in exported:
+            assert hasattr(module, item), f"summarizer.{name}.__all__ names missing {item}"
+
+
+def test_public_classes_and_functions_are_all_exported() -> None:
+    public_modules = ("_errors", "_schema", "_settings")
+    for name in public_modules:
+        module = importlib.import_module(f"summarizer.{name}")
+        missing = set(module.__all__) - set(summarizer.__all__)
+        assert not missing, f"summarizer.{name} exports {missing} but summarizer does not"
+
+
+def test_package_is_typed() -> None:
+    assert (REPO / "summarizer" / "py.typed").exists()
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir() -> str:
+    return str(REPO / "cassettes")
+
+
+@pytest.fixture
+def default_cassette_name() -> str:
+    return "seeds"
+
+
+@pytest.mark.live_ok
+@pytest.mark.vcr
+def test_summarize_accepts_articles_and_the_async_twin_gives_the_same(
+    llm: Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    llm.script(authored("seeds.json"))
+    articles = load_articles("seeds")
+    assert len(articles) == 5
+    via_async = asyncio.run(asummarize(articles, settings=llm.settings))
+    assert len(via_async.stories) == 1
+    assert "### Demands" in render_markdown(via_async)
+
+
+def test_summarize_refuses_to_run_inside_an_event_loop() -> None:
+    async def inside() -> None:
+        summarize([], settings=Settings(base_url="http://localhost:1/v1"))
+
+    with pytest.raises(RuntimeError, match="await asummarize"):
+        asyncio.run(inside())
