@@ -48,6 +48,8 @@ def _configure_logging(verbosity: int) -> None:
     handler = RichHandler(console=_stderr, show_time=False, show_path=False, markup=False)
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
     logging.getLogger("summarizer").setLevel(level)
+    # instructor logs every failed attempt at ERROR; we report failures ourselves, once.
+    logging.getLogger("instructor").setLevel(logging.DEBUG if verbosity >= 2 else logging.CRITICAL)
 
 
 def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
