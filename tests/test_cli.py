@@ -143,3 +143,12 @@ def test_help_carries_examples() -> None:
     assert result.exit_code == 0
     assert "summarizer brief today/ -o briefing.md" in result.stdout
     assert "--base-url http://localhost:11434/v1" in result.stdout
+
+
+def test_readme_quick_start_has_the_two_commands_ci_runs() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    setup_and_brief, setup_and_test = block.strip().splitlines()
+    assert "--replay cassettes/seeds.yaml -o briefing.md" in setup_and_brief
+    assert setup_and_test.endswith(".venv/bin/pytest")
+    assert "awk" in (REPO / ".ci" / "run").read_text()  # .ci/run reads the command from README
