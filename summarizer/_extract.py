@@ -19,9 +19,16 @@ from ._schema import Source, Story, StoryExtraction
 from ._settings import Settings
 from ._verify import articles_in_scope, drop_unverified
 
-__all__ = ["extract_story"]
+__all__ = ["estimate_tokens", "extract_story"]
+
+CHARACTERS_PER_TOKEN = 4  # English prose with GPT-style tokenizers; no tokenizer download needed
 
 logger = logging.getLogger("summarizer")
+
+
+def estimate_tokens(messages: list[dict[str, str]]) -> int:
+    """Prompt tokens, estimated from characters: tokenizers that work offline are model-specific."""
+    return sum(len(message["content"]) for message in messages) // CHARACTERS_PER_TOKEN
 
 
 def _answer_text(completion: Any) -> str | None:
@@ -36,20 +43,24 @@ def _answer_text(completion: Any) -> str | None:
 
 
 def _failure_reason(error: BaseException) -> str:
-    cause = error.__cause__ or error
-    if is_unrecorded_request(cause.__cause__) or is_unrecorded_request(cause):
-        return unrecorded_request_reason(cause.__cause__ if cause.__cause__ else cause)
-    if isinstance(cause, openai.APIStatusError):
-        return f"the model endpoint answered HTTP {cause.status_code} after every retry"
-    if isinstance(cause, openai.APITimeoutError):
-        return "the model endpoint timed out on every attempt"
-    if isinstance(cause, openai.APIConnectionError):
-        return "could not connect to the model endpoint on any attempt"
-    if isinstance(cause, IncompleteOutputException):
-        return "the answer was cut off by the output token limit"
-    return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}".rstrip(
-        ": "
-    )
+    """One line for the briefing: the deepest cause we recognise, never a message with secrets."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__
+    for cause in reversed(chain):  # deepest first
+        if is_unrecorded_request(cause):
+            return unrecorded_request_reason(cause)
+        if isinstance(cause, openai.APIStatusError):
+            return f"the model endpoint answered HTTP {cause.status_code} after every retry"
+        if isinstance(cause, openai.APITimeoutError):
+            return "the model endpoint timed out on every attempt"
+        if isinstance(cause, openai.APIConnectionError):
+            return "could not connect to the model endpoint on any attempt"
+        if isinstance(cause, IncompleteOutputException):
+            return "the answer was cut off by the output token limit"
+    return f"the model's answer could not be used ({type(chain[-1]).__name__})"
 
 
 def _salvage(error: InstructorRetryException, group: StoryGroup) -> Story | None:
@@ -98,6 +109,12 @@ async def extract_story(
 ) -> Story:
     """The verified story of `group`; `ExtractionError` when nothing usable came back."""
     messages = prompts.story_messages(list(group.articles))
+    estimate = estimate_tokens(messages)
+    if estimate > settings.context_tokens:
+        raise ExtractionError(
+            f"its {len(group.articles)} articles (~{estimate:,} tokens) exceed the context budget "
+            f"of {settings.context_tokens:,} tokens (SUMMARIZER_CONTEXT_TOKENS)"
+        )
     options: dict[str, Any] = {"model": settings.model, "messages": messages}
     if settings.temperature is not None:
         options["temperature"] = settings.temperature

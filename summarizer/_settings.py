@@ -46,4 +46,9 @@ class Settings(BaseSettings):
         default=2, ge=0, description="Times a validation failure is sent back to the model."
     )
     concurrency: int = Field(default=4, ge=1, description="Stories extracted at once.")
+    context_tokens: int = Field(
+        default=100_000,
+        ge=1000,
+        description="Most prompt tokens one request may carry (estimated at 4 characters a token).",
+    )
     prompts_dir: Path | None = None

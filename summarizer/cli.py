@@ -158,8 +158,11 @@ def brief(
     except ValidationError as error:
         first = error.errors()[0]
         _fail(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
-    if replay is not None and settings.api_key is None and settings.base_url is None:
-        settings = settings.model_copy(update={"base_url": "https://replay.invalid/v1"})
+    if replay is not None:
+        # Nothing is contacted: no key is loaded, and the host is one that cannot resolve.
+        settings = settings.model_copy(
+            update={"api_key": None, "base_url": "https://replay.invalid/v1"}
+        )
 
     def progress(group: StoryGroup, result: Story | FailedStory) -> None:
         if isinstance(result, Story):

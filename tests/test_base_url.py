@@ -25,3 +25,14 @@ def test_brief_against_a_local_openai_compatible_server(monkeypatch: pytest.Monk
     assert request["tools"][0]["function"]["name"] == "StoryExtraction"
     assert result.stdout.startswith("# Daily briefing — 2025-11-18")
     assert "model llama3.1 (tools)" in result.stdout
+
+
+def test_endpoint_and_model_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    with AuthoredServer() as server:
+        server.script(authored("seeds.json"))
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("SUMMARIZER_MODEL", "qwen2.5:14b")
+        result = CliRunner().invoke(cli, ["brief", "seeds"])
+    assert result.exit_code == 0, result.stderr
+    assert [r["model"] for r in server.requests] == ["qwen2.5:14b"]
