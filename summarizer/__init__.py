@@ -7,6 +7,7 @@
 The data flows read → group → extract → verify → render; each step is a module of its own.
 """
 
+from ._article import Article, parse_article
 from ._errors import (
     ConfigurationError,
     ExtractionError,
@@ -18,7 +19,7 @@ from ._errors import (
 from ._group import StoryGroup, group_articles
 from ._pipeline import asummarize, summarize
 from ._prompts import PromptSet, load_prompts
-from ._read import Article, load_articles, parse_article
+from ._read import load_articles
 from ._render import escape_markdown, render_json, render_markdown
 from ._replay import replaying
 from ._schema import (

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._read import Article
+from ._article import Article
 
 __all__ = ["StoryGroup", "group_articles"]
 

@@ -9,12 +9,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._article import Article
 from ._client import make_structured_create
 from ._errors import ExtractionError
 from ._extract import extract_story
 from ._group import StoryGroup, group_articles
 from ._prompts import load_prompts
-from ._read import Article, read_articles
+from ._read import read_articles
 from ._schema import DailyBriefing, FailedStory, Story, UnreadArticle, Usage
 from ._settings import Settings
 

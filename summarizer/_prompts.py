@@ -16,8 +16,8 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
+from ._article import Article
 from ._errors import PromptError
-from ._read import Article
 
 __all__ = ["PromptSet", "default_prompts_dir", "fence_token", "load_prompts"]
 

@@ -1,246 +1,42 @@
-"""Read: turn files into `Article`s — id, outlet, headline, date and a body free of page furniture.
+"""Read: files, folders, globs and stdin → `Article`s; a bad file is reported, not fatal.
 
-What real files look like (see `seeds/`): a ` date 2025-11-18 ` prefix glued to the first
-sentence; a date line in another language ("17 Novembre 2025"); a wire dateline
-("Beijing, Nov. 17 (Jiji Press)–"); a photo credit and caption under the headline
-("Akiko Yoshinaga / The Yomiuri Shimbun"); a copyright line followed by an unrelated teaser.
-Everything that is not the article's own prose is removed here, before any model sees it.
+Plain text and Markdown go straight to `parse_article`; HTML pages through trafilatura
+(`_read_html`); JSON and JSON Lines feeds item by item (`_read_feed`). Bytes become text in
+`_decode`, whatever their encoding. A gzipped file (`page.html.gz`) is read as what it holds.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import glob
-import hashlib
-import re
+import gzip
 import sys
+import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from ._article import Article, parse_article
+from ._decode import decode_text
 from ._errors import InputError
+from ._read_feed import FEED_SUFFIXES, parse_feed
+from ._read_html import HTML_SUFFIXES, parse_html
 
-__all__ = ["Article", "load_articles", "parse_article", "read_articles"]
+__all__ = ["ARTICLE_SUFFIXES", "load_articles", "read_articles"]
 
-ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
+ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
 STDIN = "-"
 
 
-class Article(BaseModel):
-    """One news article as read from a file, cleaned of everything but its own prose."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str = Field(description="Stable id derived from the article body; cited by the model.")
-    source: str = Field(description="The file the article was read from, or '-' for stdin.")
-    outlet: str | None = Field(description="The outlet, when the text says it; otherwise null.")
-    headline: str
-    headline_from_lead: bool = Field(
-        default=False, description="True when the file has no headline and the lead stands in."
-    )
-    published: dt.date | None = Field(description="Publication date, when the text says it.")
-    body: str
+def _kind(source: str) -> str:
+    """The suffix that says how to read `source`, looking through a final `.gz`."""
+    suffixes = [s.lower() for s in Path(source).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
 
 
-# --- the furniture we recognise ------------------------------------------------------------------
-
-_DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+", re.IGNORECASE)
-
-_MONTHS = {
-    # English, French, Spanish, German, Italian: the languages wire copy tends to carry.
-    **dict.fromkeys(["january", "jan", "janvier", "enero", "januar", "gennaio"], 1),
-    **dict.fromkeys(["february", "feb", "février", "fevrier", "febrero", "februar", "febbraio"], 2),
-    **dict.fromkeys(["march", "mar", "mars", "marzo", "märz", "maerz"], 3),
-    **dict.fromkeys(["april", "apr", "avril", "abril", "aprile"], 4),
-    **dict.fromkeys(["may", "mai", "mayo", "maggio"], 5),
-    **dict.fromkeys(["june", "jun", "juin", "junio", "juni", "giugno"], 6),
-    **dict.fromkeys(["july", "jul", "juillet", "julio", "juli", "luglio"], 7),
-    **dict.fromkeys(["august", "aug", "août", "aout", "agosto"], 8),
-    **dict.fromkeys(["september", "sep", "sept", "septembre", "septiembre", "settembre"], 9),
-    **dict.fromkeys(["october", "oct", "octobre", "octubre", "oktober", "ottobre"], 10),
-    **dict.fromkeys(["november", "nov", "novembre", "noviembre"], 11),
-    **dict.fromkeys(
-        ["december", "dec", "décembre", "decembre", "diciembre", "dezember", "dicembre"], 12
-    ),
-}
-_MONTH = r"([A-Za-zÀ-ÿ]+)\.?"
-_DAY_MONTH_YEAR = re.compile(
-    rf"^(\d{{1,2}})\.?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(\d{{4}})$", re.IGNORECASE
-)
-_MONTH_DAY_YEAR = re.compile(rf"^{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})$", re.IGNORECASE)
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-# "Beijing, Nov. 17 (Jiji Press)–" : place, date, agency in parentheses, then a dash.
-_WIRE_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][\w .'/-]{1,40}),\s+[A-Z][a-z]{2,9}\.?\s+\d{1,2}\s+"
-    r"\((?P<agency>[^)]{2,40})\)\s*[–—-]+\s*"
-)
-# "Akiko Yoshinaga / The Yomiuri Shimbun" : a photo credit, followed by the photo's caption.
-_PHOTO_CREDIT = re.compile(
-    r"^(?P<person>[A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){0,3})\s+/\s+"
-    r"(?P<outlet>(?:The\s)?[A-Z][\w&.' -]{2,60})$"
-)
-# "END [Copyright The Jiji Press, Ltd.]" and whatever teaser follows it.
-_END_COPYRIGHT = re.compile(r"\bEND\s*\[\s*Copyright\s+(?P<holder>[^\]]+)\]", re.IGNORECASE)
-_COPYRIGHT_LINE = re.compile(r"^(?:©|\(c\)|Copyright)\s*(?:\d{4}\s+)?(?P<holder>[^.]{3,60})", re.I)
-_TRAILER = re.compile(
-    r"^(?:Don't Miss|Don’t Miss|Related(?: Articles| Stories)?|Read more|Read More|"
-    r"Recommended|Advertisement|More from [\w ]+|Sign up for [\w ]+)\s*:?\s*$"
-)
-_FRONT_MATTER = re.compile(r"\A---\n(?P<block>.*?)\n---\n", re.DOTALL)
-_SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
-_CORPORATE_SUFFIX = re.compile(r",?\s+(?:Ltd|Inc|LLC|Co|Corp|PLC|GmbH)\.?$", re.IGNORECASE)
-
-
-def _parse_date_line(text: str) -> dt.date | None:
-    text = text.strip()
-    for pattern, order in ((_ISO_DATE, "ymd"), (_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy")):
-        match = pattern.match(text)
-        if not match:
-            continue
-        parts = dict(zip(order, match.groups(), strict=True))
-        month = parts["m"]
-        month_number = int(month) if month.isdigit() else _MONTHS.get(month.lower())
-        if month_number is None:
-            return None
-        try:
-            return dt.date(int(parts["y"]), month_number, int(parts["d"]))
-        except ValueError:
-            return None
-    return None
-
-
-def _outlet_name(holder: str) -> str:
-    """'The Jiji Press, Ltd.' -> 'Jiji Press'."""
-    name = _CORPORATE_SUFFIX.sub("", holder.strip().rstrip("."))
-    return re.sub(r"^The\s+", "", name).strip()
-
-
-def _is_title_like(line: str) -> bool:
-    """A headline or subheading: short, and not ending like a sentence."""
-    words = line.split()
-    return 0 < len(words) <= 20 and not _SENTENCE_END.search(line)
-
-
-_SIMPLE_DATELINE = re.compile(r"^[A-Z][a-z]+(?:/[A-Z][a-z]+)*:\s+")
-
-
-def _first_sentence(text: str, limit: int = 110) -> str:
-    text = _SIMPLE_DATELINE.sub("", text)  # "Beijing/Tokyo: Officials ..." -> "Officials ..."
-    sentence = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
-    if len(sentence) <= limit:
-        return sentence.rstrip(".")
-    return sentence[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def _paragraphs(text: str) -> list[str]:
-    """Paragraphs separated by blank lines; a file with one paragraph per line works too."""
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
-
-
-@dataclass
-class _Metadata:
-    outlet: str | None = None
-    headline: str | None = None
-    published: dt.date | None = None
-
-
-def _front_matter(text: str, meta: _Metadata) -> str:
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        return text
-    for line in match["block"].splitlines():
-        key, _, value = line.partition(":")
-        key, value = key.strip().lower(), value.strip().strip("'\"")
-        if not value:
-            continue
-        if key in {"title", "headline"}:
-            meta.headline = value
-        elif key in {"outlet", "source", "publication", "publisher"}:
-            meta.outlet = value
-        elif key in {"date", "published"}:
-            meta.published = _parse_date_line(value[:10])
-    return text[match.end() :]
-
-
-def parse_article(text: str, source: str) -> Article:
-    """Parse one article's text; `source` names the file in errors and in the briefing's notes."""
-    if "\x00" in text:
-        raise InputError(source, "binary data (NUL bytes), not an article")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    if not text.strip():
-        raise InputError(source, "empty file")
-
-    meta = _Metadata()
-    text = _front_matter(text, meta)
-    if match := _DATE_PREFIX.match(text):
-        meta.published = meta.published or dt.date.fromisoformat(match[1])
-        text = text[match.end() :]
-
-    end = _END_COPYRIGHT.search(text)
-    if end:
-        meta.outlet = meta.outlet or _outlet_name(end["holder"])
-        text = text[: end.start()]
-
-    paragraphs = _paragraphs(text)
-    body: list[str] = []
-    expect_caption = False
-    for index, paragraph in enumerate(paragraphs):
-        if _TRAILER.match(paragraph):
-            break  # "Don't Miss" and the like: what follows belongs to other articles.
-        if copyright_line := _COPYRIGHT_LINE.match(paragraph):
-            meta.outlet = meta.outlet or _outlet_name(copyright_line["holder"])
-            break
-        if not body:
-            # Furniture only stands above the first paragraph of prose.
-            if paragraph.startswith("#"):
-                meta.headline = meta.headline or paragraph.lstrip("#").strip()
-                continue
-            if (date := _parse_date_line(paragraph)) is not None:
-                meta.published = meta.published or date
-                continue
-            if credit := _PHOTO_CREDIT.match(paragraph):
-                meta.outlet = meta.outlet or credit["outlet"].strip()
-                expect_caption = True
-                continue
-            if expect_caption:
-                expect_caption = False
-                continue  # the photo's caption, which describes a picture we do not have
-            if _is_title_like(paragraph) and index + 1 < len(paragraphs):
-                if meta.headline is None:
-                    meta.headline = paragraph
-                continue  # a subheading under the headline
-            if dateline := _WIRE_DATELINE.match(paragraph):
-                meta.outlet = meta.outlet or dateline["agency"].strip()
-                paragraph = paragraph[dateline.end() :]
-        body.append(paragraph)
-
-    body_text = "\n\n".join(body).strip()
-    if not body_text:
-        raise InputError(source, "no article text after the headline")
-    headline_from_lead = meta.headline is None
-    headline = meta.headline or _first_sentence(body_text)
-    normalized = " ".join(body_text.split()).encode("utf-8")
-    return Article(
-        id=hashlib.sha256(normalized).hexdigest()[:8],
-        source=source,
-        outlet=meta.outlet,
-        headline=headline,
-        headline_from_lead=headline_from_lead,
-        published=meta.published,
-        body=body_text,
-    )
-
-
-def _decode(data: bytes, source: str) -> str:
-    if b"\x00" in data:
-        raise InputError(source, "binary data (NUL bytes), not an article")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+def _readable(path: Path) -> bool:
+    return _kind(str(path)) in ARTICLE_SUFFIXES
 
 
 def _expand(paths: Iterable[str | Path]) -> list[str]:
@@ -257,11 +53,11 @@ def _expand(paths: Iterable[str | Path]) -> list[str]:
                 str(p)
                 for p in candidate.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() in ARTICLE_SUFFIXES
+                and _readable(p)
                 and not any(part.startswith(".") for part in p.relative_to(candidate).parts)
             )
             if not files:
-                raise InputError(path, "no .txt or .md articles in this folder")
+                raise InputError(path, "no articles in this folder (.txt .md .html .json .jsonl)")
             found.extend(files)
         elif candidate.exists():
             found.append(path)
@@ -275,25 +71,45 @@ def _expand(paths: Iterable[str | Path]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _read_bytes(source: str) -> bytes:
+    data = sys.stdin.buffer.read() if source == STDIN else Path(source).read_bytes()
+    if source.lower().endswith(".gz"):
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            raise InputError(source, "not a valid gzip file") from None
+    return data
+
+
+def _parse(source: str, data: bytes) -> tuple[list[Article], list[InputError]]:
+    kind = _kind(source)
+    if kind in FEED_SUFFIXES:
+        return parse_feed(decode_text(data, source), source)
+    if kind in HTML_SUFFIXES:
+        return [parse_html(data, source)], []
+    return [parse_article(decode_text(data, source), source)], []
+
+
 def read_articles(paths: Sequence[str | Path]) -> tuple[list[Article], list[InputError]]:
-    """Read every article under `paths`; a bad file is reported, never fatal to the others.
+    """Read every article under `paths`; a bad file or feed item is reported, never fatal.
 
     A path that does not exist at all raises: that is a mistake on the command line, not a bad
-    article. Two files with the same body are read once.
+    article. Two inputs with the same body are read once.
     """
     articles: dict[str, Article] = {}
     failures: list[InputError] = []
     for source in _expand(paths):
         try:
-            data = sys.stdin.buffer.read() if source == STDIN else Path(source).read_bytes()
-            article = parse_article(_decode(data, source), source)
+            parsed, item_failures = _parse(source, _read_bytes(source))
         except InputError as error:
             failures.append(error)
             continue
         except OSError as error:
             failures.append(InputError(source, error.strerror or type(error).__name__))
             continue
-        articles.setdefault(article.id, article)
+        failures.extend(item_failures)
+        for article in parsed:
+            articles.setdefault(article.id, article)
     return list(articles.values()), failures
 
 

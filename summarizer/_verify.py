@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._read import Article
+    from ._article import Article
     from ._schema import Citation, DroppedItem, StoryExtraction
 
 __all__ = [

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import PromptError, load_prompts
+from summarizer import PromptError, load_prompts, parse_article
 from summarizer._prompts import default_prompts_dir, fence_token
-from summarizer._read import parse_article
 
 from .conftest import REPO
 

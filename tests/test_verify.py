@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer import StoryExtraction, quote_in_text
-from summarizer._read import parse_article
+from summarizer import StoryExtraction, parse_article, quote_in_text
 from summarizer._verify import articles_in_scope, citation_problems, drop_unverified
 
 TEXT = (

@@ -1,0 +1,277 @@
+"""An article, and how a text becomes one: metadata out of the prose, furniture out of the body.
+
+What real files look like (see `seeds/`): a ` date 2025-11-18 ` prefix glued to the first
+sentence; a date line in another language ("17 Novembre 2025"); a wire dateline
+("Beijing, Nov. 17 (Jiji Press)–"); a photo credit and caption under the headline
+("Akiko Yoshinaga / The Yomiuri Shimbun"); a copyright line followed by an unrelated teaser.
+Everything that is not the article's own prose is removed here, before any model sees it. HTML
+pages and feed items come here too, once their own metadata has been read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._errors import InputError
+
+__all__ = ["Article", "outlet_from_title", "parse_article", "parse_date"]
+
+
+class Article(BaseModel):
+    """One news article as read from a file, cleaned of everything but its own prose."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="Stable id derived from the article body; cited by the model.")
+    source: str = Field(description="The file the article was read from, or '-' for stdin.")
+    outlet: str | None = Field(description="The outlet, when the text says it; otherwise null.")
+    headline: str
+    headline_from_lead: bool = Field(
+        default=False, description="True when the file has no headline and the lead stands in."
+    )
+    published: dt.date | None = Field(description="Publication date, when the text says it.")
+    url: str | None = Field(default=None, description="Where the article was published, if known.")
+    body: str
+
+
+# --- the furniture we recognise ------------------------------------------------------------------
+
+_DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+", re.IGNORECASE)
+
+_MONTHS = {
+    # English, French, Spanish, German, Italian: the languages wire copy tends to carry.
+    **dict.fromkeys(["january", "jan", "janvier", "enero", "januar", "gennaio"], 1),
+    **dict.fromkeys(["february", "feb", "février", "fevrier", "febrero", "februar", "febbraio"], 2),
+    **dict.fromkeys(["march", "mar", "mars", "marzo", "märz", "maerz"], 3),
+    **dict.fromkeys(["april", "apr", "avril", "abril", "aprile"], 4),
+    **dict.fromkeys(["may", "mai", "mayo", "maggio"], 5),
+    **dict.fromkeys(["june", "jun", "juin", "junio", "juni", "giugno"], 6),
+    **dict.fromkeys(["july", "jul", "juillet", "julio", "juli", "luglio"], 7),
+    **dict.fromkeys(["august", "aug", "août", "aout", "agosto"], 8),
+    **dict.fromkeys(["september", "sep", "sept", "septembre", "septiembre", "settembre"], 9),
+    **dict.fromkeys(["october", "oct", "octobre", "octubre", "oktober", "ottobre"], 10),
+    **dict.fromkeys(["november", "nov", "novembre", "noviembre"], 11),
+    **dict.fromkeys(
+        ["december", "dec", "décembre", "decembre", "diciembre", "dezember", "dicembre"], 12
+    ),
+}
+_MONTH = r"([A-Za-zÀ-ÿ]+)\.?"
+_DAY_MONTH_YEAR = re.compile(
+    rf"^(\d{{1,2}})\.?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(\d{{4}})$", re.IGNORECASE
+)
+_MONTH_DAY_YEAR = re.compile(rf"^{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})$", re.IGNORECASE)
+_ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+# "Beijing, Nov. 17 (Jiji Press)–" : place, date, agency in parentheses, then a dash.
+_WIRE_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][\w .'/-]{1,40}),\s+[A-Z][a-z]{2,9}\.?\s+\d{1,2}\s+"
+    r"\((?P<agency>[^)]{2,40})\)\s*[–—-]+\s*"
+)
+# "Akiko Yoshinaga / The Yomiuri Shimbun" : a photo credit, followed by the photo's caption.
+_PHOTO_CREDIT = re.compile(
+    r"^(?P<person>[A-Z][\w.'-]+(?:\s[A-Z][\w.'-]+){0,3})\s+/\s+"
+    r"(?P<outlet>(?:The\s)?[A-Z][\w&.' -]{2,60})$"
+)
+# "END [Copyright The Jiji Press, Ltd.]" and whatever teaser follows it.
+_END_COPYRIGHT = re.compile(r"\bEND\s*\[\s*Copyright\s+(?P<holder>[^\]]+)\]", re.IGNORECASE)
+_COPYRIGHT_LINE = re.compile(r"^(?:©|\(c\)|Copyright)\s*(?:\d{4}\s+)?(?P<holder>[^.]{3,60})", re.I)
+_TRAILER = re.compile(
+    r"^(?:Don't Miss|Don’t Miss|Related(?: Articles| Stories)?|Read more|Read More|"
+    r"Recommended|Advertisement|More from [\w ]+|Sign up for [\w ]+)\s*:?\s*$"
+)
+_FRONT_MATTER = re.compile(r"\A---\n(?P<block>.*?)\n---\n", re.DOTALL)
+_SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
+_CORPORATE_SUFFIX = re.compile(r",?\s+(?:Ltd|Inc|LLC|Co|Corp|PLC|GmbH)\.?$", re.IGNORECASE)
+
+
+def _parse_date_line(text: str) -> dt.date | None:
+    text = text.strip()
+    for pattern, order in ((_ISO_DATE, "ymd"), (_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy")):
+        match = pattern.match(text)
+        if not match:
+            continue
+        parts = dict(zip(order, match.groups(), strict=True))
+        month = parts["m"]
+        month_number = int(month) if month.isdigit() else _MONTHS.get(month.lower())
+        if month_number is None:
+            return None
+        try:
+            return dt.date(int(parts["y"]), month_number, int(parts["d"]))
+        except ValueError:
+            return None
+    return None
+
+
+def _outlet_name(holder: str) -> str:
+    """'The Jiji Press, Ltd.' -> 'Jiji Press'."""
+    name = _CORPORATE_SUFFIX.sub("", holder.strip().rstrip("."))
+    return re.sub(r"^The\s+", "", name).strip()
+
+
+def _is_title_like(line: str) -> bool:
+    """A headline or subheading: short, and not ending like a sentence."""
+    words = line.split()
+    return 0 < len(words) <= 20 and not _SENTENCE_END.search(line)
+
+
+_SIMPLE_DATELINE = re.compile(r"^[A-Z][a-z]+(?:/[A-Z][a-z]+)*:\s+")
+
+
+def _first_sentence(text: str, limit: int = 110) -> str:
+    text = _SIMPLE_DATELINE.sub("", text)  # "Beijing/Tokyo: Officials ..." -> "Officials ..."
+    sentence = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence.rstrip(".")
+    return sentence[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs separated by blank lines; a file with one paragraph per line works too."""
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+
+
+@dataclass
+class _Metadata:
+    outlet: str | None = None
+    headline: str | None = None
+    published: dt.date | None = None
+
+
+def _front_matter(text: str, meta: _Metadata) -> str:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return text
+    for line in match["block"].splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip().lower(), value.strip().strip("'\"")
+        if not value:
+            continue
+        if key in {"title", "headline"}:
+            meta.headline = value
+        elif key in {"outlet", "source", "publication", "publisher"}:
+            meta.outlet = value
+        elif key in {"date", "published"}:
+            meta.published = _parse_date_line(value[:10])
+    return text[match.end() :]
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A date from an ISO date or timestamp, an RFC 2822 date, or a date line in prose."""
+    value = value.strip()
+    if _ISO_TIMESTAMP.match(value):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    try:
+        return email.utils.parsedate_to_datetime(value).date()
+    except (TypeError, ValueError, IndexError):
+        return _parse_date_line(value)
+
+
+_NAME_SEPARATORS = re.compile(r"\s+(?:-|–|—|\|)\s+")
+
+
+def outlet_from_title(title: str, headline: str | None = None) -> str | None:
+    """'Port strike ends - Harbour Gazette' -> 'Harbour Gazette' (pages and saved files)."""
+    parts = _NAME_SEPARATORS.split(title.strip())
+    if len(parts) < 2:
+        return None
+    candidate = parts[-1].strip()
+    words = candidate.split()
+    if not 0 < len(words) <= 5 or not candidate[0].isupper() or candidate == headline:
+        return None
+    return candidate
+
+
+def parse_article(
+    text: str,
+    source: str,
+    *,
+    headline: str | None = None,
+    outlet: str | None = None,
+    published: dt.date | None = None,
+    url: str | None = None,
+) -> Article:
+    """Parse one article's text; `source` names the file in errors and in the briefing's notes.
+
+    Metadata already known (from an HTML page or a feed item) is passed in and wins over what the
+    text says; the text's own furniture is removed either way.
+    """
+    if "\x00" in text:
+        raise InputError(source, "binary data (NUL bytes), not an article")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if not text.strip():
+        raise InputError(source, "empty file")
+
+    meta = _Metadata(outlet=outlet, headline=headline, published=published)
+    text = _front_matter(text, meta)
+    if match := _DATE_PREFIX.match(text):
+        meta.published = meta.published or dt.date.fromisoformat(match[1])
+        text = text[match.end() :]
+
+    end = _END_COPYRIGHT.search(text)
+    if end:
+        meta.outlet = meta.outlet or _outlet_name(end["holder"])
+        text = text[: end.start()]
+
+    paragraphs = _paragraphs(text)
+    body: list[str] = []
+    expect_caption = False
+    for index, paragraph in enumerate(paragraphs):
+        if _TRAILER.match(paragraph):
+            break  # "Don't Miss" and the like: what follows belongs to other articles.
+        if copyright_line := _COPYRIGHT_LINE.match(paragraph):
+            meta.outlet = meta.outlet or _outlet_name(copyright_line["holder"])
+            break
+        if not body:
+            # Furniture only stands above the first paragraph of prose.
+            if headline is not None and paragraph.casefold() == headline.casefold():
+                continue  # the page repeats its title above the text
+            if paragraph.startswith("#"):
+                meta.headline = meta.headline or paragraph.lstrip("#").strip()
+                continue
+            if (date := _parse_date_line(paragraph)) is not None:
+                meta.published = meta.published or date
+                continue
+            if credit := _PHOTO_CREDIT.match(paragraph):
+                meta.outlet = meta.outlet or credit["outlet"].strip()
+                expect_caption = True
+                continue
+            if expect_caption:
+                expect_caption = False
+                continue  # the photo's caption, which describes a picture we do not have
+            if _is_title_like(paragraph) and index + 1 < len(paragraphs):
+                if meta.headline is None:
+                    meta.headline = paragraph
+                continue  # a subheading under the headline
+            if dateline := _WIRE_DATELINE.match(paragraph):
+                meta.outlet = meta.outlet or dateline["agency"].strip()
+                paragraph = paragraph[dateline.end() :]
+        body.append(paragraph)
+
+    body_text = "\n\n".join(body).strip()
+    if not body_text:
+        raise InputError(source, "no article text after the headline")
+    if meta.outlet is None and source != "-" and "#" not in source:
+        meta.outlet = outlet_from_title(Path(source).name.split(".")[0], meta.headline)
+    headline_from_lead = meta.headline is None
+    normalized = " ".join(body_text.split()).encode("utf-8")
+    return Article(
+        id=hashlib.sha256(normalized).hexdigest()[:8],
+        source=source,
+        outlet=meta.outlet,
+        headline=meta.headline or _first_sentence(body_text),
+        headline_from_lead=headline_from_lead,
+        published=meta.published,
+        url=url,
+        body=body_text,
+    )
