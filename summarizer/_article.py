@@ -38,6 +38,9 @@ class Article(BaseModel):
     )
     published: dt.date | None = Field(description="Publication date, when the text says it.")
     url: str | None = Field(default=None, description="Where the article was published, if known.")
+    agency: str | None = Field(
+        default=None, description="The news agency named in the dateline, for wire copy."
+    )
     body: str
 
 
@@ -92,8 +95,11 @@ _SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
 _CORPORATE_SUFFIX = re.compile(r",?\s+(?:Ltd|Inc|LLC|Co|Corp|PLC|GmbH)\.?$", re.IGNORECASE)
 
 
+_DATE_LABEL = re.compile(r"^(?:date|dated|published|updated)\s*:?\s+", re.IGNORECASE)
+
+
 def _parse_date_line(text: str) -> dt.date | None:
-    text = text.strip()
+    text = _DATE_LABEL.sub("", text.strip())
     for pattern, order in ((_ISO_DATE, "ymd"), (_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy")):
         match = pattern.match(text)
         if not match:
@@ -143,6 +149,7 @@ class _Metadata:
     outlet: str | None = None
     headline: str | None = None
     published: dt.date | None = None
+    agency: str | None = None
 
 
 def _front_matter(text: str, meta: _Metadata) -> str:
@@ -254,7 +261,8 @@ def parse_article(
                     meta.headline = paragraph
                 continue  # a subheading under the headline
             if dateline := _WIRE_DATELINE.match(paragraph):
-                meta.outlet = meta.outlet or dateline["agency"].strip()
+                meta.agency = dateline["agency"].strip()
+                meta.outlet = meta.outlet or meta.agency
                 paragraph = paragraph[dateline.end() :]
         body.append(paragraph)
 
@@ -273,5 +281,6 @@ def parse_article(
         headline_from_lead=headline_from_lead,
         published=meta.published,
         url=url,
+        agency=meta.agency,
         body=body_text,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import gzip
+import hashlib
 import sys
 import zlib
 from collections.abc import Iterable, Sequence
@@ -94,7 +95,7 @@ def read_articles(paths: Sequence[str | Path]) -> tuple[list[Article], list[Inpu
     """Read every article under `paths`; a bad file or feed item is reported, never fatal.
 
     A path that does not exist at all raises: that is a mistake on the command line, not a bad
-    article. Two inputs with the same body are read once.
+    article. Two inputs with the same text are both kept, with different ids.
     """
     articles: dict[str, Article] = {}
     failures: list[InputError] = []
@@ -109,7 +110,12 @@ def read_articles(paths: Sequence[str | Path]) -> tuple[list[Article], list[Inpu
             continue
         failures.extend(item_failures)
         for article in parsed:
-            articles.setdefault(article.id, article)
+            if article.id in articles:
+                # The same text from another source (a wire story republished word for word): a
+                # duplicate for grouping to mark, with an id of its own.
+                unique = hashlib.sha256(f"{article.id}\n{article.source}".encode()).hexdigest()[:8]
+                article = article.model_copy(update={"id": unique})
+            articles[article.id] = article
     return list(articles.values()), failures
 
 

@@ -1,0 +1,134 @@
+"""Grouping and duplicate detection: quality on the labelled day, speed on 1,000 articles.
+
+    python benchmarks/grouping.py
+
+Prints pairwise precision, recall and F1 of the grouping (pairs of articles put in the same
+story) and of duplicate detection (pairs duplicate → original) on seeds/ + tests/day/, labelled
+in tests/day-labels.json; then the time to group 1,000 generated articles (200 events of five
+articles each, with names and wording drawn per event) and the F1 on those. Target: F1 ≥ 0.95.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from summarizer import Article, group_articles  # noqa: E402
+from summarizer._read import read_articles  # noqa: E402
+
+
+def scores(predicted: set[tuple[str, str]], expected: set[tuple[str, str]]) -> tuple[float, ...]:
+    true = len(predicted & expected)
+    precision = true / len(predicted) if predicted else 1.0
+    recall = true / len(expected) if expected else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def same_story_pairs(stories: list[list[str]]) -> set[tuple[str, str]]:
+    return {tuple(sorted(p)) for story in stories for p in itertools.combinations(story, 2)}  # type: ignore[misc]
+
+
+def labelled_day() -> dict[str, tuple[float, ...]]:
+    labels = json.loads((REPO / "tests" / "day-labels.json").read_text(encoding="utf-8"))
+    import os
+
+    os.chdir(REPO)  # sources are named relative to the repository
+    articles, failures = read_articles(["seeds", "tests/day"])
+    assert not failures, failures
+    groups = group_articles(articles)
+    by_id = {a.id: a.source for a in articles}
+    grouping = scores(
+        same_story_pairs([[a.source for a in g.articles] for g in groups]),
+        same_story_pairs(list(labels["stories"].values())),
+    )
+    duplicates = scores(
+        {(by_id[d], by_id[o]) for g in groups for d, o in g.duplicates.items()},
+        set(labels["duplicates"].items()),
+    )
+    print(
+        f"labelled day: {len(articles)} articles, {len(labels['stories'])} stories expected, "
+        f"{len(groups)} found"
+    )
+    return {"grouping": grouping, "duplicates": duplicates}
+
+
+_SYLLABLES = "ka to ri ma su ne lo vi da ren pol sar tek min bor gal hu zen fi".split()
+_COMMON = (
+    "officials said on the talks would continue after the meeting with reporters while "
+    "the government announced new measures following reports of growing concern over "
+    "prices markets workers residents police ministry company plans week statement"
+).split()
+
+
+def _name(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+def generated_day(
+    events: int = 200, per_event: int = 5, seed: int = 7
+) -> tuple[list[Article], list[list[str]]]:
+    rng = random.Random(seed)
+    articles: list[Article] = []
+    stories: list[list[str]] = []
+    for event in range(events):
+        names = [_name(rng) for _ in range(6)]
+        topic = [f"{_name(rng).lower()}" for _ in range(8)]
+        story = []
+        for copy in range(per_event):
+            sentences = []
+            for _ in range(24):  # about 260 words, a short news article
+                words = rng.sample(_COMMON, 6) + rng.sample(topic, 3) + rng.sample(names, 2)
+                rng.shuffle(words)
+                sentences.append(" ".join(words).capitalize() + ".")
+            body = " ".join(sentences)
+            source = f"generated/{event:03d}-{copy}.txt"
+            articles.append(
+                Article(
+                    id=f"{event:04d}{copy:04d}",
+                    source=source,
+                    outlet=None,
+                    headline=" ".join(rng.sample(names + topic, 6)),
+                    published=dt.date(2025, 11, 18),
+                    body=body,
+                )
+            )
+            story.append(source)
+        stories.append(story)
+    rng.shuffle(articles)
+    return articles, stories
+
+
+def main() -> None:
+    for name, (precision, recall, f1) in labelled_day().items():
+        print(
+            f"  {name:<10} precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}"
+            f"  (target ≥ 0.95: {'met' if f1 >= 0.95 else 'NOT MET'})"
+        )
+    articles, stories = generated_day()
+    started = time.perf_counter()
+    groups = group_articles(articles)
+    seconds = time.perf_counter() - started
+    precision, recall, f1 = scores(
+        same_story_pairs([[a.source for a in g.articles] for g in groups]),
+        same_story_pairs(stories),
+    )
+    print(
+        f"generated day: {len(articles)} articles in {len(stories)} events -> {len(groups)} stories"
+    )
+    print(f"  grouping   precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}")
+    print(
+        f"  time to group 1,000 articles: {seconds:.2f} s ({len(articles) / seconds:,.0f} articles/s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
