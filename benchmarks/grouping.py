@@ -125,9 +125,8 @@ def main() -> None:
         f"generated day: {len(articles)} articles in {len(stories)} events -> {len(groups)} stories"
     )
     print(f"  grouping   precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}")
-    print(
-        f"  time to group 1,000 articles: {seconds:.2f} s ({len(articles) / seconds:,.0f} articles/s)"
-    )
+    rate = len(articles) / seconds
+    print(f"  time to group 1,000 articles: {seconds:.2f} s ({rate:,.0f} articles/s)")
 
 
 if __name__ == "__main__":

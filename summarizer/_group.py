@@ -44,7 +44,7 @@ _STOPWORDS = frozenset(
     if in into is it its more most no nor not of on once only or other our out over said says
     she should so some such than that the their them then there these they this those through to
     under until up very was we were what when where which while who whom why will with would
-    you your year years new one two first last told according""".split()  # noqa: SIM905
+    you your year years new one two first last told according""".split()
 )
 # Words that start sentences or name the obvious: no evidence two articles share an event.
 _ENTITY_STOPWORDS = frozenset(
