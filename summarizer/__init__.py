@@ -23,6 +23,7 @@ from ._read import load_articles
 from ._render import escape_markdown, render_json, render_markdown
 from ._replay import replaying
 from ._schema import (
+    Account,
     Citation,
     Consequence,
     ConsequenceDomain,
@@ -30,12 +31,19 @@ from ._schema import (
     DailyBriefing,
     Demand,
     DemandStatus,
+    Disagreement,
     DroppedItem,
     FailedStory,
     Party,
     PartyKind,
     Position,
     ReplayInfo,
+    ReportedAccount,
+    ReportedConsequence,
+    ReportedDemand,
+    ReportedDisagreement,
+    ReportedParty,
+    ReportedPosition,
     Source,
     Story,
     StoryExtraction,
@@ -47,6 +55,7 @@ from ._settings import ExtractionMode, Settings
 from ._verify import quote_in_text
 
 __all__ = [
+    "Account",
     "Article",
     "Citation",
     "ConfigurationError",
@@ -56,6 +65,7 @@ __all__ = [
     "DailyBriefing",
     "Demand",
     "DemandStatus",
+    "Disagreement",
     "DroppedItem",
     "ExtractionError",
     "ExtractionMode",
@@ -68,6 +78,12 @@ __all__ = [
     "PromptSet",
     "ReplayError",
     "ReplayInfo",
+    "ReportedAccount",
+    "ReportedConsequence",
+    "ReportedDemand",
+    "ReportedDisagreement",
+    "ReportedParty",
+    "ReportedPosition",
     "Settings",
     "Source",
     "Story",

@@ -15,8 +15,9 @@ from ._errors import ExtractionError
 from ._group import StoryGroup
 from ._prompts import PromptSet
 from ._replay import is_unrecorded_request, unrecorded_request_reason
-from ._schema import Source, Story, StoryExtraction
+from ._schema import Story, StoryExtraction
 from ._settings import Settings
+from ._sources import build_story
 from ._verify import articles_in_scope, drop_unverified
 
 __all__ = ["estimate_tokens", "extract_story"]
@@ -73,52 +74,29 @@ def _salvage(error: InstructorRetryException, group: StoryGroup) -> Story | None
             extraction = StoryExtraction.model_validate_json(answer)
     except (ValidationError, json.JSONDecodeError):
         return None
-    kept, dropped = drop_unverified(extraction, {a.id: a for a in group.articles})
+    kept, dropped = drop_unverified(extraction, {a.id: a for a in group.originals})
     logger.warning(
         "story %s: %d unverifiable item(s) dropped after retries", group.id, len(dropped)
     )
-    return _story(kept, group).model_copy(update={"dropped": dropped})
-
-
-def _story(extraction: StoryExtraction, group: StoryGroup) -> Story:
-    # Sources: every article of the story, those cited first, in citation order.
-    cited: list[str] = []
-    for name in ("parties", "demands", "positions", "consequences", "timeline"):
-        for item in getattr(extraction, name):
-            cited.extend(c.article_id for c in item.citations)
-    order = list(dict.fromkeys(cited + [a.id for a in group.articles]))
-    by_id = {article.id: article for article in group.articles}
-    sources = [
-        Source(
-            note=number,
-            article_id=article.id,
-            outlet=article.outlet,
-            headline=article.headline,
-            published=article.published,
-            path=article.source,
-        )
-        for number, article in enumerate((by_id[i] for i in order if i in by_id), start=1)
-    ]
-    data = {name: getattr(extraction, name) for name in StoryExtraction.model_fields}
-    with articles_in_scope(None):
-        return Story(id=group.id, sources=sources, **data)
+    return build_story(kept, group, dropped)
 
 
 async def extract_story(
     group: StoryGroup, *, create: StructuredCreate, prompts: PromptSet, settings: Settings
 ) -> Story:
     """The verified story of `group`; `ExtractionError` when nothing usable came back."""
-    messages = prompts.story_messages(list(group.articles))
+    # Duplicates are left out: the model reads each text once, and cites the original.
+    messages = prompts.story_messages(list(group.originals))
     estimate = estimate_tokens(messages)
     if estimate > settings.context_tokens:
         raise ExtractionError(
-            f"its {len(group.articles)} articles (~{estimate:,} tokens) exceed the context budget "
+            f"its {len(group.originals)} articles (~{estimate:,} tokens) exceed the context budget "
             f"of {settings.context_tokens:,} tokens (SUMMARIZER_CONTEXT_TOKENS)"
         )
     options: dict[str, Any] = {"model": settings.model, "messages": messages}
     if settings.temperature is not None:
         options["temperature"] = settings.temperature
-    articles = {article.id: article for article in group.articles}
+    articles = {article.id: article for article in group.originals}
     try:
         with articles_in_scope(articles):
             extraction: StoryExtraction = await create(
@@ -131,4 +109,4 @@ async def extract_story(
         return story
     except IncompleteOutputException as error:
         raise ExtractionError(_failure_reason(error)) from error
-    return _story(extraction, group)
+    return build_story(extraction, group)

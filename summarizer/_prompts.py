@@ -53,7 +53,23 @@ class PromptSet:
 
     def story_messages(self, articles: list[Article]) -> list[dict[str, str]]:
         """The chat messages that ask for one story's extraction."""
-        fenced = [article.model_dump() | {"fence": fence_token(article)} for article in articles]
+        dates = [article.published for article in articles if article.published is not None]
+        latest = max(dates) if dates else None
+        fenced = [
+            article.model_dump()
+            | {
+                "fence": fence_token(article),
+                "published_on": f"{article.published} ({article.published:%A})"
+                if article.published
+                else "unknown",
+                "written_before": latest
+                if article.published is not None
+                and latest is not None
+                and article.published < latest
+                else None,
+            }
+            for article in articles
+        ]
         return [
             {"role": "system", "content": self._render("system.j2")},
             {"role": "user", "content": self._render("story.j2", articles=fenced)},
@@ -68,6 +84,8 @@ def load_prompts(directory: str | Path | None = None) -> PromptSet:
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
         autoescape=False,  # plain-text prompts, not HTML
     )
     templates: dict[str, jinja2.Template] = {}

@@ -45,6 +45,12 @@ def _notes(story: Story, citations: list[Citation]) -> Markup:
     return Markup("".join(f"[{n}]" for n in story.note_numbers(citations)))
 
 
+def _reporting(item: Any) -> str:
+    outlets = ", ".join(item.reported_by)
+    independent = item.independent_sources
+    return f"{outlets} ({independent} independent)" if outlets else "no verified source"
+
+
 @cache
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
@@ -57,6 +63,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     environment.filters["notes"] = _notes
+    environment.filters["reporting"] = _reporting
     environment.filters["safe_md"] = Markup
     return environment
 

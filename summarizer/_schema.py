@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ._verify import citation_problems_in_scope
 
 __all__ = [
+    "Account",
     "Citation",
     "Consequence",
     "ConsequenceDomain",
@@ -28,12 +29,19 @@ __all__ = [
     "DailyBriefing",
     "Demand",
     "DemandStatus",
+    "Disagreement",
     "DroppedItem",
     "FailedStory",
     "Party",
     "PartyKind",
     "Position",
     "ReplayInfo",
+    "ReportedAccount",
+    "ReportedConsequence",
+    "ReportedDemand",
+    "ReportedDisagreement",
+    "ReportedParty",
+    "ReportedPosition",
     "Source",
     "Story",
     "StoryExtraction",
@@ -96,6 +104,7 @@ class Party(_ModelFacing):
 
 
 class DemandStatus(StrEnum):
+    EXPECTED = "expected"
     MADE = "made"
     REJECTED = "rejected"
     MET = "met"
@@ -111,8 +120,9 @@ class Demand(_ModelFacing):
         "remarks on Taiwan'. Only what the articles say was demanded, not what might be."
     )
     status: DemandStatus = Field(
-        description="made: demanded and not yet answered; rejected: the addressee refused it, as "
-        "the articles report; met: the addressee did what was demanded."
+        description="expected: only an article written before the event says it was planned or "
+        "expected to be made; made: demanded and not yet answered; rejected: the addressee "
+        "refused it, as the articles report; met: the addressee did what was demanded."
     )
     citations: list[Citation] = Field(description="At least one quote that states the demand.")
 
@@ -153,11 +163,40 @@ class Consequence(_ModelFacing):
         "were postponed.'"
     )
     domain: ConsequenceDomain = Field(description="The area of life the consequence falls in.")
+    according_to: str = Field(
+        description="Whose claim this is: the name of the party (as in `parties`) whose "
+        "statement the article relays, or 'outlet' when the article asserts it in its own voice."
+    )
     status: ConsequenceStatus = Field(
         description="happened: the articles report it as done; announced: officially decided or "
         "scheduled but not yet done; feared: only expected, warned of or speculated about."
     )
     citations: list[Citation] = Field(description="At least one quote that reports it.")
+
+
+class Account(_ModelFacing):
+    """One side of a disagreement: what some articles say, and in whose voice."""
+
+    claim: str = Field(
+        description="The claim or framing in one sentence, as these articles give it."
+    )
+    according_to: str = Field(
+        description="The party (as in `parties`) whose statement the articles relay, or 'outlet' "
+        "when the articles assert it in their own voice."
+    )
+    citations: list[Citation] = Field(
+        description="At least one quote from each article that gives this account."
+    )
+
+
+class Disagreement(_ModelFacing):
+    """A point on which the articles differ: a fact, a figure, or how the event is framed."""
+
+    topic: str = Field(description="What the accounts differ about, e.g. 'Size of the pay rise'.")
+    accounts: list[Account] = Field(
+        description="Two or more accounts that cannot all be true as stated, or that frame the "
+        "same facts in clearly different ways."
+    )
 
 
 class TimelineEvent(_ModelFacing):
@@ -197,6 +236,10 @@ class StoryExtraction(_ModelFacing):
         "or security."
     )
     timeline: list[TimelineEvent] = Field(description="Dated events of the story, oldest first.")
+    disagreements: list[Disagreement] = Field(
+        description="Where the articles differ on a fact, a figure or a framing; empty when they "
+        "agree. A difference of detail that one article simply omits is no disagreement."
+    )
 
     @model_validator(mode="after")
     def _quotes_are_in_their_articles(self) -> StoryExtraction:
@@ -224,6 +267,52 @@ class Source(BaseModel):
     headline: str
     published: dt.date | None
     path: str
+    duplicate_of: int | None = Field(
+        default=None,
+        description="The note of the article this one republishes or rewrites; its text was not "
+        "sent to the model and it is not counted as an independent source.",
+    )
+    published_earlier: bool = Field(
+        default=False,
+        description="Published before the story's latest report: what it expects is no outcome.",
+    )
+
+
+class _Reported(BaseModel):
+    """Who reports an item: computed from its citations and the story's duplicates."""
+
+    reported_by: list[str] = Field(
+        default_factory=list, description="The outlets whose articles report it, copies included."
+    )
+    independent_sources: int = Field(
+        default=0, description="How many of those outlets reported it independently."
+    )
+
+
+class ReportedParty(Party, _Reported):
+    model_config = ConfigDict(extra="forbid", title="ReportedParty")
+
+
+class ReportedDemand(Demand, _Reported):
+    model_config = ConfigDict(extra="forbid", title="ReportedDemand")
+
+
+class ReportedPosition(Position, _Reported):
+    model_config = ConfigDict(extra="forbid", title="ReportedPosition")
+
+
+class ReportedConsequence(Consequence, _Reported):
+    model_config = ConfigDict(extra="forbid", title="ReportedConsequence")
+
+
+class ReportedAccount(Account, _Reported):
+    model_config = ConfigDict(extra="forbid", title="ReportedAccount")
+
+
+class ReportedDisagreement(Disagreement):
+    model_config = ConfigDict(extra="forbid", title="ReportedDisagreement")
+
+    accounts: list[ReportedAccount]  # type: ignore[assignment]
 
 
 class DroppedItem(BaseModel):
@@ -240,6 +329,11 @@ class Story(StoryExtraction):
     model_config = ConfigDict(extra="forbid", title="Story")
 
     id: str
+    parties: list[ReportedParty]  # type: ignore[assignment]
+    demands: list[ReportedDemand]  # type: ignore[assignment]
+    positions: list[ReportedPosition]  # type: ignore[assignment]
+    consequences: list[ReportedConsequence]  # type: ignore[assignment]
+    disagreements: list[ReportedDisagreement]  # type: ignore[assignment]
     sources: list[Source]
     dropped: list[DroppedItem] = Field(default_factory=list)
 

@@ -75,12 +75,16 @@ _CITING_LISTS = (
 )
 
 
-def _items(extraction: StoryExtraction) -> Iterator[tuple[str, str, str, str, Any]]:
-    """(where, list name, kind, summary, item) for every item that must cite."""
+def _items(extraction: StoryExtraction) -> Iterator[tuple[str, str, str, Any]]:
+    """(where, kind, summary, item) for every item that must cite, accounts of disagreements too."""
     for name, kind, label in _CITING_LISTS:
         for index, item in enumerate(getattr(extraction, name)):
             summary = str(getattr(item, label))
-            yield f"{name}[{index}] ({summary!r})", name, kind, summary, item
+            yield f"{name}[{index}] ({summary!r})", kind, summary, item
+    for index, disagreement in enumerate(extraction.disagreements):
+        for number, account in enumerate(disagreement.accounts):
+            where = f"disagreements[{index}].accounts[{number}] ({account.claim!r})"
+            yield where, "account", account.claim, account
 
 
 def _citation_problem(citation: Citation, articles: Mapping[str, Article]) -> str | None:
@@ -97,8 +101,12 @@ def _citation_problem(citation: Citation, articles: Mapping[str, Article]) -> st
 
 def citation_problems(extraction: StoryExtraction, articles: Mapping[str, Article]) -> list[str]:
     """Every citation that fails, and every item with no citation, as one line each."""
-    problems: list[str] = []
-    for where, _, _, _, item in _items(extraction):
+    problems = [
+        f"disagreements[{index}] ({disagreement.topic!r}): needs two or more accounts"
+        for index, disagreement in enumerate(extraction.disagreements)
+        if len(disagreement.accounts) < 2
+    ]
+    for where, _, _, item in _items(extraction):
         if not item.citations:
             problems.append(f"{where}: has no citation")
         for citation in item.citations:
@@ -119,8 +127,8 @@ def drop_unverified(
     from ._schema import DroppedItem
 
     dropped: list[DroppedItem] = []
-    kept_lists: dict[str, list[Any]] = {name: [] for name, _, _ in _CITING_LISTS}
-    for _, name, kind, summary, item in _items(extraction):
+
+    def verified(item: Any, kind: str, summary: str) -> Any | None:
         good = []
         for citation in item.citations:
             problem = _citation_problem(citation, articles)
@@ -131,9 +139,27 @@ def drop_unverified(
                     DroppedItem(kind=f"{kind} citation", summary=summary, reason=problem)
                 )
         if good:
-            kept_lists[name].append(item.model_copy(update={"citations": good}))
+            return item.model_copy(update={"citations": good})
+        dropped.append(
+            DroppedItem(kind=kind, summary=summary, reason="no citation could be verified")
+        )
+        return None
+
+    updates: dict[str, list[Any]] = {}
+    for name, kind, label in _CITING_LISTS:
+        items = (
+            verified(item, kind, str(getattr(item, label))) for item in getattr(extraction, name)
+        )
+        updates[name] = [item for item in items if item is not None]
+    updates["disagreements"] = []
+    for disagreement in extraction.disagreements:
+        accounts = [verified(a, "account", a.claim) for a in disagreement.accounts]
+        kept = [account for account in accounts if account is not None]
+        if len(kept) >= 2:
+            updates["disagreements"].append(disagreement.model_copy(update={"accounts": kept}))
         else:
+            reason = "fewer than two accounts could be verified"
             dropped.append(
-                DroppedItem(kind=kind, summary=summary, reason="no citation could be verified")
+                DroppedItem(kind="disagreement", summary=disagreement.topic, reason=reason)
             )
-    return extraction.model_copy(update=kept_lists), dropped
+    return extraction.model_copy(update=updates), dropped

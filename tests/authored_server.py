@@ -10,7 +10,8 @@ A test scripts the replies in order:
     server.script(Reply.tool_arguments(json_text), Reply.error(429, retry_after="1"), ...)
 
 The server builds each chat completion around the scripted content: a tool call when the request
-offers a tool, message content when it asks for a JSON schema response format.
+offers a tool, message content when it asks for a JSON schema response format. Requests sent
+concurrently arrive in any order, so a reply can name text its request must contain (`when`).
 """
 
 from __future__ import annotations
@@ -34,10 +35,14 @@ class Reply:
     arguments: str | None = None  # the JSON text the "model" answers with
     headers: dict[str, str] = field(default_factory=dict)
     finish_reason: str = "stop"
+    when: str | None = None  # answer only a request whose body contains this text
+
+    def answers(self, body: str) -> bool:
+        return self.when is None or self.when in body
 
     @classmethod
-    def tool_arguments(cls, text: str, origin: str) -> Reply:
-        return cls(origin=origin, arguments=text)
+    def tool_arguments(cls, text: str, origin: str, when: str | None = None) -> Reply:
+        return cls(origin=origin, arguments=text, when=when)
 
     @classmethod
     def error(cls, status: int, origin: str, retry_after: str | None = None) -> Reply:
@@ -88,6 +93,7 @@ class AuthoredServer:
 
     def __init__(self) -> None:
         self._replies: deque[Reply] = deque()
+        self._lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         server = self
 
@@ -97,12 +103,16 @@ class AuthoredServer:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
-                request = json.loads(self.rfile.read(length) or b"{}")
-                server.requests.append(request)
-                if not self.path.endswith("/chat/completions") or not server._replies:
-                    self._send(404, {"error": {"message": "no scripted reply left"}}, {})
+                raw = self.rfile.read(length) or b"{}"
+                request = json.loads(raw)
+                with server._lock:
+                    server.requests.append(request)
+                    reply = server._take(raw.decode("utf-8"))
+                if not self.path.endswith("/chat/completions") or reply is None:
+                    self._send(
+                        404, {"error": {"message": "no scripted reply for this request"}}, {}
+                    )
                     return
-                reply = server._replies.popleft()
                 headers = {AUTHORED_HEADER: reply.origin, **reply.headers}
                 if reply.status != 200:
                     error = {"message": f"authored HTTP {reply.status}", "type": "authored_error"}
@@ -127,6 +137,13 @@ class AuthoredServer:
     def base_url(self) -> str:
         host, port = self._http.server_address[:2]
         return f"http://{host!s}:{port}/v1"
+
+    def _take(self, body: str) -> Reply | None:
+        for reply in self._replies:
+            if reply.answers(body):
+                self._replies.remove(reply)
+                return reply
+        return None
 
     def script(self, *replies: Reply) -> None:
         self._replies.extend(replies)

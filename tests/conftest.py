@@ -124,7 +124,7 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     return check
 
 
-def authored(name: str) -> Reply:
-    """The authored reply stored in tests/authored/<name>."""
+def authored(name: str, when: str | None = None) -> Reply:
+    """The authored reply stored in tests/authored/<name>, for a request containing `when`."""
     text = (AUTHORED / name).read_text(encoding="utf-8")
-    return Reply.tool_arguments(text, origin=f"tests/authored/{name}")
+    return Reply.tool_arguments(text, origin=f"tests/authored/{name}", when=when)

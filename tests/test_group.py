@@ -32,7 +32,7 @@ def test_story_over_the_context_budget_fails_without_a_request() -> None:
     )
     assert briefing.stories == [] and briefing.usage.requests == 0
     (failed,) = briefing.failed_stories
-    assert failed.reason.startswith("its 5 articles (~")
+    assert failed.reason.startswith("its 4 articles (~")  # the rewrite 002 is not sent
     assert failed.reason.endswith(
         "exceed the context budget of 1,000 tokens (SUMMARIZER_CONTEXT_TOKENS)"
     )

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from summarizer import DailyBriefing, escape_markdown, render_markdown
-from summarizer._schema import Citation, Party, Source, Story
+from summarizer._schema import Citation, ReportedParty, Source, Story
 
 from .conftest import GOLDEN
 
@@ -36,12 +36,15 @@ def test_hostile_model_output_cannot_break_the_table_or_inject_html() -> None:
         headline="Headline <img src=x onerror=alert(1)>",
         bottom_line="Bottom [x](javascript:alert(1))",
         parties=[
-            Party(name="A | B\n| --- |", kind="person", role="r", side="s", citations=[citation])
+            ReportedParty(
+                name="A | B\n| --- |", kind="person", role="r", side="s", citations=[citation]
+            )
         ],
         demands=[],
         positions=[],
         consequences=[],
         timeline=[],
+        disagreements=[],
         sources=[
             Source(
                 note=1,
@@ -57,7 +60,7 @@ def test_hostile_model_output_cannot_break_the_table_or_inject_html() -> None:
     assert "<img" not in markdown and "<b>" not in markdown
     assert "Bottom \\[x\\](javascript&#58;alert(1))" in markdown  # brackets escaped: no link
     table_rows = [line for line in markdown.splitlines() if line.startswith("| A")]
-    assert table_rows == ["| A \\| B \\| --- \\| | person | r | s | [1] |"]
+    assert table_rows == ["| A \\| B \\| --- \\| | person | r | s | no verified source | [1] |"]
 
 
 def test_golden_briefing_has_every_section() -> None:

@@ -53,6 +53,7 @@ def _extraction(quote: str, article_id: str = ARTICLE.id) -> StoryExtraction:
             "demands": [],
             "consequences": [],
             "timeline": [],
+            "disagreements": [],
             "parties": [
                 {
                     "name": "Masaaki Kanai",
