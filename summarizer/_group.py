@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from typing import Any
 
 from ._article import Article
 
@@ -70,6 +71,42 @@ class StoryGroup:
     def originals(self) -> tuple[Article, ...]:
         """The independent articles: those that are not a duplicate of another."""
         return tuple(a for a in self.articles if a.id not in self.duplicates)
+
+    @property
+    def headline(self) -> str:
+        """A headline for the group before any model has read it: a real headline (not a lead)
+        of an article that is not an earlier report, the longest such article's."""
+        dates = [a.published for a in self.originals if a.published is not None]
+        latest = max(dates) if dates else None
+
+        def earlier(article: Article) -> bool:
+            published = article.published
+            return latest is not None and published is not None and published < latest
+
+        ranked = sorted(
+            self.originals, key=lambda a: (a.headline_from_lead, earlier(a), -len(a.body))
+        )
+        return ranked[0].headline
+
+    def outline(self) -> dict[str, Any]:
+        """The group as JSON-ready data, for `summarizer stories --json`."""
+        return {
+            "id": self.id,
+            "headline": self.headline,
+            "articles": len(self.articles),
+            "independent": len(self.originals),
+            "sources": [
+                {
+                    "article_id": a.id,
+                    "path": a.source,
+                    "outlet": a.outlet,
+                    "headline": a.headline,
+                    "published": a.published.isoformat() if a.published else None,
+                    "duplicate_of": self.duplicates.get(a.id),
+                }
+                for a in self.articles
+            ],
+        }
 
 
 def _terms(article: Article) -> Counter[str]:

@@ -27,8 +27,10 @@ def html_fragment_text(fragment: str) -> str:
 def parse_html(data: bytes | str, source: str) -> Article:
     """The article in an HTML page; `InputError` when the page holds no article text."""
     html = data if isinstance(data, str) else decode_text(data, source)
+    # No `deduplicate=True`: trafilatura's deduplication remembers texts across calls, and would
+    # drop a page read a second time in the same process.
     document = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, deduplicate=True
+        html, with_metadata=True, include_comments=False, include_tables=False
     )
     text = getattr(document, "text", None) if document is not None else None
     # trafilatura falls back to whatever text a page has; a menu is not an article.

@@ -7,6 +7,7 @@ failed or an article could not be read.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import sys
 from pathlib import Path
@@ -19,9 +20,10 @@ from rich.logging import RichHandler
 
 from ._errors import SummarizerError
 from ._files import write_atomically
-from ._group import StoryGroup
+from ._group import StoryGroup, group_articles
 from ._json_schema import SCHEMA_FILES, json_schema_text
 from ._pipeline import summarize
+from ._read import read_articles
 from ._render import render_json, render_markdown
 from ._replay import recorded_answers_are_authored, replaying
 from ._schema import FailedStory, ReplayInfo, Story
@@ -209,6 +211,56 @@ def brief(
         f"{briefing.usage.total_tokens:,} tokens" + (f"; wrote {written}" if written else "")
     )
     if briefing.failed_stories or briefing.unread_articles:
+        sys.exit(EXIT_PARTIAL)
+
+
+STORIES_EXAMPLES = """
+\b
+Examples:
+  summarizer stories today/
+  summarizer stories today/ seeds/ --json > stories.json
+"""
+
+
+@cli.command(epilog=STORIES_EXAMPLES)
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
+def stories(paths: tuple[str, ...], as_json: bool) -> None:
+    """Group the articles in PATHS into stories, without calling a model.
+
+    Shows each story's articles, most-covered first, and which are duplicates (republished or
+    rewritten copies) of which. Unreadable files are listed on stderr (exit code 3).
+    """
+    try:
+        articles, failures = read_articles(list(paths))
+    except SummarizerError as error:
+        _fail(str(error))
+    for failure in failures:
+        click.echo(f"skipped {failure}", err=True)
+    if not articles:
+        _fail("no readable article in " + ", ".join(paths))
+    groups = group_articles(articles)
+    if as_json:
+        click.echo(json.dumps([g.outline() for g in groups], indent=2, ensure_ascii=False))
+    else:
+        copies = sum(len(g.duplicates) for g in groups)
+        click.echo(
+            f"{_count(len(groups), 'story', 'stories')} from {_count(len(articles), 'article')}"
+            f" ({_count(copies, 'duplicate')})\n"
+        )
+        for number, group in enumerate(groups, start=1):
+            click.echo(f"{number}. {group.headline}")
+            click.echo(
+                f"   {_count(len(group.articles), 'article')}, {len(group.originals)} independent"
+            )
+            for article in group.articles:
+                date = article.published.isoformat() if article.published else "undated   "
+                outlet = (article.outlet or "outlet not stated")[:24]
+                copy = group.duplicates.get(article.id)
+                line = f"   {article.id}  {date}  {outlet:<24}  {article.source}"
+                click.echo(line + (f"  (duplicate of {copy})" if copy else ""))
+            click.echo()
+    if failures:
         sys.exit(EXIT_PARTIAL)
 
 
