@@ -10,12 +10,14 @@ import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import ValidationError
 
+from ._article import Article
 from ._client import StructuredCreate
 from ._errors import ExtractionError
 from ._group import StoryGroup
+from ._merge import merge_extractions, split_to_fit
 from ._prompts import PromptSet
 from ._replay import is_unrecorded_request, unrecorded_request_reason
-from ._schema import Story, StoryExtraction
+from ._schema import DroppedItem, Story, StoryExtraction
 from ._settings import Settings
 from ._sources import build_story
 from ._verify import articles_in_scope, drop_unverified
@@ -64,7 +66,9 @@ def _failure_reason(error: BaseException) -> str:
     return f"the model's answer could not be used ({type(chain[-1]).__name__})"
 
 
-def _salvage(error: InstructorRetryException, group: StoryGroup) -> Story | None:
+def _salvage(
+    error: InstructorRetryException, articles: dict[str, Article]
+) -> tuple[StoryExtraction, list[DroppedItem]] | None:
     """After the last re-ask: keep what verifies from the final answer, drop and report the rest."""
     answer = _answer_text(error.last_completion)
     if answer is None:
@@ -74,39 +78,77 @@ def _salvage(error: InstructorRetryException, group: StoryGroup) -> Story | None
             extraction = StoryExtraction.model_validate_json(answer)
     except (ValidationError, json.JSONDecodeError):
         return None
-    kept, dropped = drop_unverified(extraction, {a.id: a for a in group.originals})
-    logger.warning(
-        "story %s: %d unverifiable item(s) dropped after retries", group.id, len(dropped)
-    )
-    return build_story(kept, group, dropped)
+    kept, dropped = drop_unverified(extraction, articles)
+    logger.warning("%d unverifiable item(s) dropped after retries", len(dropped))
+    return kept, dropped
+
+
+async def _extract_part(
+    articles: list[Article],
+    scope: dict[str, Article],
+    *,
+    create: StructuredCreate,
+    prompts: PromptSet,
+    settings: Settings,
+) -> tuple[StoryExtraction, list[DroppedItem]]:
+    """One model call over `articles`; quotes are verified against the whole articles `scope`."""
+    options: dict[str, Any] = {
+        "model": settings.model,
+        "messages": prompts.story_messages(articles),
+    }
+    if settings.temperature is not None:
+        options["temperature"] = settings.temperature
+    try:
+        with articles_in_scope(scope):
+            extraction: StoryExtraction = await create(
+                response_model=StoryExtraction, max_retries=settings.max_reasks, **options
+            )
+    except InstructorRetryException as error:
+        salvaged = _salvage(error, scope) if error.failed_attempts else None
+        if salvaged is None:
+            raise ExtractionError(_failure_reason(error)) from error
+        return salvaged
+    except IncompleteOutputException as error:
+        raise ExtractionError(_failure_reason(error)) from error
+    return extraction, []
 
 
 async def extract_story(
     group: StoryGroup, *, create: StructuredCreate, prompts: PromptSet, settings: Settings
 ) -> Story:
-    """The verified story of `group`; `ExtractionError` when nothing usable came back."""
-    # Duplicates are left out: the model reads each text once, and cites the original.
-    messages = prompts.story_messages(list(group.originals))
-    estimate = estimate_tokens(messages)
-    if estimate > settings.context_tokens:
-        raise ExtractionError(
-            f"its {len(group.originals)} articles (~{estimate:,} tokens) exceed the context budget "
-            f"of {settings.context_tokens:,} tokens (SUMMARIZER_CONTEXT_TOKENS)"
-        )
-    options: dict[str, Any] = {"model": settings.model, "messages": messages}
-    if settings.temperature is not None:
-        options["temperature"] = settings.temperature
-    articles = {article.id: article for article in group.originals}
-    try:
-        with articles_in_scope(articles):
-            extraction: StoryExtraction = await create(
-                response_model=StoryExtraction, max_retries=settings.max_reasks, **options
+    """The verified story of `group`; `ExtractionError` when nothing usable came back.
+
+    Duplicates are left out: the model reads each text once, and cites the original. A story
+    over the context budget is extracted in parts, one call each, and the parts merged; a part
+    that fails is reported in the story, and the story fails only when every part does.
+    """
+    originals = list(group.originals)
+    scope = {article.id: article for article in originals}
+
+    def measure(articles: list[Article]) -> int:
+        return estimate_tokens(prompts.story_messages(articles))
+
+    parts = split_to_fit(originals, measure, settings.context_tokens)
+    extractions: list[StoryExtraction] = []
+    dropped: list[DroppedItem] = []
+    failures: list[str] = []
+    for number, part in enumerate(parts, start=1):
+        try:
+            extraction, part_dropped = await _extract_part(
+                part, scope, create=create, prompts=prompts, settings=settings
             )
-    except InstructorRetryException as error:
-        story = _salvage(error, group) if error.failed_attempts else None
-        if story is None:
-            raise ExtractionError(_failure_reason(error)) from error
-        return story
-    except IncompleteOutputException as error:
-        raise ExtractionError(_failure_reason(error)) from error
-    return build_story(extraction, group)
+        except ExtractionError as error:
+            if len(parts) == 1:
+                raise
+            failures.append(str(error))
+            ids = ", ".join(dict.fromkeys(a.id for a in part))
+            summary = f"part {number} of {len(parts)} (articles {ids})"
+            dropped.append(DroppedItem(kind="part", summary=summary, reason=str(error)))
+            continue
+        extractions.append(extraction)
+        dropped.extend(part_dropped)
+    if not extractions:
+        raise ExtractionError(f"every one of its {len(parts)} parts failed: {failures[0]}")
+    if len(parts) > 1:
+        logger.info("story %s: extracted in %d parts and merged", group.id, len(parts))
+    return build_story(merge_extractions(extractions), group, dropped)

@@ -12,10 +12,10 @@ from summarizer._verify import articles_in_scope, citation_problems
 
 from .conftest import AUTHORED, REPO
 
-ARTICLES = {a.id: a for a in load_articles(REPO / "seeds")}
+ARTICLES = {a.id: a for a in load_articles([REPO / "seeds", REPO / "tests" / "day"])}
 
 
-@pytest.mark.parametrize("name", ["seeds.json", "jiji.json"])
+@pytest.mark.parametrize("name", sorted(p.name for p in AUTHORED.glob("*.json")))
 def test_every_quote_is_verbatim_in_the_cited_article(name: str) -> None:
     text = (AUTHORED / name).read_text(encoding="utf-8")
     with articles_in_scope(ARTICLES):

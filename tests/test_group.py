@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from summarizer import group_articles, load_articles, parse_article, summarize
+from summarizer import group_articles, load_articles, parse_article
 from summarizer._read import read_articles
 from summarizer.cli import cli
 
@@ -32,18 +32,6 @@ def test_an_unrelated_article_is_its_own_story_after_the_bigger_one() -> None:
     assert [len(g.articles) for g in groups] == [5, 1]
     assert groups[1].articles == (PORT_STRIKE,)
     assert groups[0].id != groups[1].id
-
-
-def test_story_over_the_context_budget_fails_without_a_request() -> None:
-    briefing = summarize(
-        [str(REPO / "seeds")], base_url="http://127.0.0.1:9/v1", context_tokens=1000
-    )
-    assert briefing.stories == [] and briefing.usage.requests == 0
-    (failed,) = briefing.failed_stories
-    assert failed.reason.startswith("its 4 articles (~")  # the rewrite 002 is not sent
-    assert failed.reason.endswith(
-        "exceed the context budget of 1,000 tokens (SUMMARIZER_CONTEXT_TOKENS)"
-    )
 
 
 def _labels() -> dict[str, object]:
