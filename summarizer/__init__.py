@@ -8,6 +8,7 @@ The data flows read → group → extract → verify → render; each step is a 
 """
 
 from ._article import Article, parse_article
+from ._changes import compare_briefings
 from ._errors import (
     ConfigurationError,
     ExtractionError,
@@ -24,6 +25,8 @@ from ._render import escape_markdown, render_json, render_markdown
 from ._replay import replaying
 from ._schema import (
     Account,
+    Change,
+    ChangeReport,
     Citation,
     Consequence,
     ConsequenceDomain,
@@ -57,6 +60,8 @@ from ._verify import quote_in_text
 __all__ = [
     "Account",
     "Article",
+    "Change",
+    "ChangeReport",
     "Citation",
     "ConfigurationError",
     "Consequence",
@@ -94,6 +99,7 @@ __all__ = [
     "UnreadArticle",
     "Usage",
     "asummarize",
+    "compare_briefings",
     "escape_markdown",
     "group_articles",
     "load_articles",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -22,6 +22,8 @@ from ._verify import citation_problems_in_scope
 
 __all__ = [
     "Account",
+    "Change",
+    "ChangeReport",
     "Citation",
     "Consequence",
     "ConsequenceDomain",
@@ -386,6 +388,25 @@ class ReplayInfo(BaseModel):
     )
 
 
+class Change(BaseModel):
+    """One difference from an earlier briefing."""
+
+    kind: Literal[
+        "new story", "story no longer covered", "new", "changed", "resolved", "no longer reported"
+    ]
+    story: str = Field(description="Today's headline of the story (or the earlier one's).")
+    item: str | None = Field(default=None, description="The demand or consequence, if any.")
+    detail: str | None = Field(default=None, description="What changed, e.g. 'made → met'.")
+
+
+class ChangeReport(BaseModel):
+    """What changed since an earlier briefing."""
+
+    since: dt.date | None
+    previous: str = Field(description="The earlier briefing's JSON file.")
+    changes: list[Change]
+
+
 class DailyBriefing(BaseModel):
     """A day's briefing: one section per story, most-covered first."""
 
@@ -397,6 +418,7 @@ class DailyBriefing(BaseModel):
     unread_articles: list[UnreadArticle] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     replay: ReplayInfo | None = None
+    changes: ChangeReport | None = None
 
     @property
     def complete(self) -> bool:

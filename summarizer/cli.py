@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 
+from ._changes import compare_briefings
 from ._errors import SummarizerError
 from ._files import write_atomically
 from ._group import StoryGroup, group_articles
@@ -26,7 +27,7 @@ from ._pipeline import summarize
 from ._read import read_articles
 from ._render import render_json, render_markdown
 from ._replay import recorded_answers_are_authored, replaying
-from ._schema import FailedStory, ReplayInfo, Story
+from ._schema import DailyBriefing, FailedStory, ReplayInfo, Story
 from ._settings import ExtractionMode, Settings
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_PARTIAL", "main"]
@@ -54,6 +55,17 @@ def _configure_logging(verbosity: int) -> None:
     logging.getLogger("instructor").setLevel(logging.DEBUG if verbosity >= 2 else logging.CRITICAL)
 
 
+def _load_briefing(path: Path) -> DailyBriefing:
+    try:
+        return DailyBriefing.model_validate_json(path.read_bytes())
+    except OSError as error:
+        _fail(f"{path}: {error.strerror or 'cannot read'}")
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(map(str, first["loc"])) or "the file"
+        _fail(f"{path}: not a briefing's JSON ({where}: {first['msg']})")
+
+
 def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -77,6 +89,7 @@ Examples:
   summarizer brief today/ --base-url http://localhost:11434/v1 --model llama3.1
   cat article.txt | summarizer brief -
   summarizer brief seeds/ --replay cassettes/seeds.yaml -o briefing.md
+  summarizer brief today/ --since yesterday/briefing.json -o briefing.md
 
 \b
 Environment:
@@ -130,6 +143,12 @@ Exit codes: 0 ok, 1 error, 2 bad usage, 3 written but a story or article failed.
     metavar="CASSETTE",
     help="Answer every model request from this recorded exchange; no network, no key.",
 )
+@click.option(
+    "--since",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="BRIEFING.json",
+    help="Mark what is new, changed or resolved since this earlier briefing (its --json).",
+)
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
 def brief(
     paths: tuple[str, ...],
@@ -141,10 +160,12 @@ def brief(
     date: dt.date | None,
     prompts_dir: Path | None,
     replay: Path | None,
+    since: Path | None,
     verbose: int,
 ) -> None:
     """Brief the articles in PATHS: files, folders, globs, or '-' for stdin."""
     _configure_logging(verbose)
+    earlier = _load_briefing(since) if since is not None else None
     overrides: dict[str, Any] = {
         key: value
         for key, value in {
@@ -188,6 +209,8 @@ def brief(
 
     if not briefing.stories and not briefing.failed_stories:
         _fail("no readable article in " + ", ".join(paths))
+    if earlier is not None:
+        briefing.changes = compare_briefings(earlier, briefing, source=str(since))
 
     markdown = render_markdown(briefing)
     try:
