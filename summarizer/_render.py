@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from ._schema import Citation, DailyBriefing, Story
+from ._sources import UNNAMED
 
 __all__ = ["escape_markdown", "render_json", "render_markdown"]
 
@@ -45,10 +46,18 @@ def _notes(story: Story, citations: list[Citation]) -> Markup:
     return Markup("".join(f"[{n}]" for n in story.note_numbers(citations)))
 
 
-def _reporting(item: Any) -> str:
-    outlets = ", ".join(item.reported_by)
-    independent = item.independent_sources
-    return f"{outlets} ({independent} independent)" if outlets else "no verified source"
+def _reporting(item: Any, count: bool = True) -> Markup:
+    """'The Yomiuri Shimbun, unnamed outlets [1][3] · 2 independent'."""
+    named = [escape_markdown(o) for o in item.reported_by if not o.startswith(UNNAMED + " [")]
+    notes = [
+        o.removeprefix(UNNAMED + " ") for o in item.reported_by if o.startswith(UNNAMED + " [")
+    ]
+    if notes:
+        named.append(f"{UNNAMED}{'s' if len(notes) > 1 else ''} {''.join(notes)}")
+    if not named:
+        return Markup("no verified source")
+    outlets = ", ".join(named)
+    return Markup(f"{outlets} · {item.independent_sources} independent" if count else outlets)
 
 
 @cache

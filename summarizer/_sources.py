@@ -25,12 +25,14 @@ from ._schema import (
 )
 from ._verify import articles_in_scope
 
-__all__ = ["build_story", "outlet_label"]
+__all__ = ["UNNAMED", "build_story", "outlet_label"]
+
+UNNAMED = "unnamed outlet"
 
 
 def outlet_label(source: Source) -> str:
     """The outlet's name, or a label that keeps unnamed outlets apart."""
-    return source.outlet or f"source {source.note} (outlet not stated)"
+    return source.outlet or f"{UNNAMED} [{source.note}]"
 
 
 def _sources(extraction: StoryExtraction, group: StoryGroup) -> list[Source]:

@@ -50,7 +50,7 @@ def test_three_stories_with_duplicate_disagreement_and_preview(
     retraction = seeds.demands[0]
     assert retraction.independent_sources == 3
     assert (
-        "source 5 (outlet not stated)" in retraction.reported_by
+        "unnamed outlet [5]" in retraction.reported_by
     )  # 002, the copy of 001, reports it too
     (pay,) = port.disagreements
     assert [a.according_to for a in pay.accounts] == ["FNV", "Terminal operators' association"]
