@@ -49,9 +49,7 @@ def test_three_stories_with_duplicate_disagreement_and_preview(
     # Each item says who reports it and how many independently.
     retraction = seeds.demands[0]
     assert retraction.independent_sources == 3
-    assert (
-        "unnamed outlet [5]" in retraction.reported_by
-    )  # 002, the copy of 001, reports it too
+    assert "unnamed outlet [5]" in retraction.reported_by  # 002, the copy of 001, reports it too
     (pay,) = port.disagreements
     assert [a.according_to for a in pay.accounts] == ["FNV", "Terminal operators' association"]
     assert [a.reported_by for a in pay.accounts] == [
