@@ -10,6 +10,7 @@ The data flows read → group → extract → verify → render; each step is a 
 from ._article import Article, parse_article
 from ._changes import compare_briefings
 from ._errors import (
+    BudgetExhausted,
     ConfigurationError,
     ExtractionError,
     InputError,
@@ -60,6 +61,7 @@ from ._verify import quote_in_text
 __all__ = [
     "Account",
     "Article",
+    "BudgetExhausted",
     "Change",
     "ChangeReport",
     "Citation",

@@ -12,6 +12,7 @@ The openai client's own retries are off, so the two never multiply.
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from ._budget import Budget
 from ._errors import ConfigurationError
 from ._replay import is_unrecorded_request
 from ._schema import Usage
@@ -104,8 +106,19 @@ def _log_retry(state: RetryCallState) -> None:
     )
 
 
+def _prompt_tokens(kwargs: dict[str, Any]) -> int:
+    # The same estimate as the context budget: four characters a token, schema included.
+    return (
+        len(json.dumps(kwargs.get("messages", []))) // 4
+        + len(json.dumps(kwargs.get("tools") or kwargs.get("response_format") or "")) // 4
+    )
+
+
 def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate:
-    """An instructor-patched async `create` over the real openai client, counting into `usage`."""
+    """An instructor-patched async `create` over the real openai client, counting into `usage`.
+
+    Every request — re-asks included — is checked against the run's budget before it is sent.
+    """
     if settings.api_key is None and settings.base_url is None:
         raise ConfigurationError(NO_ENDPOINT)
     client = openai.AsyncOpenAI(
@@ -116,8 +129,16 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
         timeout=settings.timeout,
     )
     strict = settings.mode is ExtractionMode.STRICT
+    budget = Budget(
+        usage,
+        settings.model,
+        max_tokens=settings.max_run_tokens,
+        max_cost_usd=settings.max_run_cost,
+        prices=settings.prices,
+    )
 
     async def create(**kwargs: Any) -> Any:
+        budget.check(_prompt_tokens(kwargs), int(kwargs.get("max_tokens") or 0))
         if strict and "response_format" in kwargs:
             json_schema = dict(kwargs["response_format"]["json_schema"], strict=True)
             kwargs = kwargs | {
@@ -134,6 +155,7 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
             with attempt:
                 response = await client.chat.completions.create(**kwargs)
         usage.add(getattr(response, "usage", None))
+        usage.cost_usd = budget.cost(usage.prompt_tokens, usage.completion_tokens)
         return response
 
     return instructor.patch(create=create, mode=_MODES[settings.mode])

@@ -8,6 +8,7 @@ with one clause and let real bugs through::
     ├── InputError           a path or an article that cannot be read
     ├── PromptError          a prompt template that is missing, broken or uses an unknown variable
     ├── ExtractionError      the model could not produce a valid story after every retry
+    ├── BudgetExhausted      the next request could pass the run's token or cost limit
     └── ReplayError          a recorded exchange that is missing or does not hold this request
 
 Messages are one line, name the file or setting at fault, and never contain the API key.
@@ -16,6 +17,7 @@ Messages are one line, name the file or setting at fault, and never contain the 
 from __future__ import annotations
 
 __all__ = [
+    "BudgetExhausted",
     "ConfigurationError",
     "ExtractionError",
     "InputError",
@@ -48,6 +50,10 @@ class PromptError(SummarizerError):
 
 class ExtractionError(SummarizerError):
     """A story could not be extracted, after transport retries and validation re-asks."""
+
+
+class BudgetExhausted(SummarizerError):
+    """The next request could pass the run's token or cost limit; no request was sent."""
 
 
 class ReplayError(SummarizerError):

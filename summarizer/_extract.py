@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ._article import Article
 from ._client import StructuredCreate
-from ._errors import ExtractionError
+from ._errors import BudgetExhausted, ExtractionError
 from ._group import StoryGroup
 from ._merge import merge_extractions, split_to_fit
 from ._prompts import PromptSet
@@ -53,6 +53,8 @@ def _failure_reason(error: BaseException) -> str:
         chain.append(cause)
         cause = cause.__cause__
     for cause in reversed(chain):  # deepest first
+        if isinstance(cause, BudgetExhausted):
+            return f"not sent: {cause}"
         if is_unrecorded_request(cause):
             return unrecorded_request_reason(cause)
         if isinstance(cause, openai.APIStatusError):
@@ -98,19 +100,28 @@ async def _extract_part(
     }
     if settings.temperature is not None:
         options["temperature"] = settings.temperature
-    try:
-        with articles_in_scope(scope):
-            extraction: StoryExtraction = await create(
-                response_model=StoryExtraction, max_retries=settings.max_reasks, **options
-            )
-    except InstructorRetryException as error:
-        salvaged = _salvage(error, scope) if error.failed_attempts else None
-        if salvaged is None:
-            raise ExtractionError(_failure_reason(error)) from error
-        return salvaged
-    except IncompleteOutputException as error:
-        raise ExtractionError(_failure_reason(error)) from error
-    return extraction, []
+    for output_budget in (settings.max_output_tokens, settings.max_output_tokens * 2):
+        # A cut-off answer is not re-asked (it would be cut off again): it is asked once more
+        # with twice the room, then reported.
+        options["max_tokens"] = output_budget
+        try:
+            with articles_in_scope(scope):
+                extraction: StoryExtraction = await create(
+                    response_model=StoryExtraction, max_retries=settings.max_reasks, **options
+                )
+        except InstructorRetryException as error:
+            salvaged = _salvage(error, scope) if error.failed_attempts else None
+            if salvaged is None:
+                raise ExtractionError(_failure_reason(error)) from error
+            return salvaged
+        except IncompleteOutputException:
+            logger.warning("answer cut off at %d output tokens", output_budget)
+            continue
+        return extraction, []
+    raise ExtractionError(
+        f"the answer was cut off at {settings.max_output_tokens:,} and again at "
+        f"{settings.max_output_tokens * 2:,} output tokens (SUMMARIZER_MAX_OUTPUT_TOKENS)"
+    )
 
 
 async def extract_story(

@@ -39,6 +39,15 @@ _CONSEQUENCE_ORDER = [
 ]
 
 
+def _word_windows(text: str, fits: Callable[[list[str]], bool]) -> list[str]:
+    """Text with no sentence boundary to cut at (a megabyte on one line): cut between words."""
+    words = text.split(" ")
+    size = len(words)
+    while size > 1 and not fits([" ".join(words[:size])]):
+        size //= 2
+    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+
+
 def _pieces(article: Article, measure: Measure, budget: int) -> list[Article]:
     """`article` cut into pieces that each fit `budget` on their own, where cutting can help."""
 
@@ -47,7 +56,8 @@ def _pieces(article: Article, measure: Measure, budget: int) -> list[Article]:
 
     units: list[str] = []
     for paragraph in article.body.split("\n\n"):
-        units.extend([paragraph] if fits([paragraph]) else _SENTENCE.split(paragraph))
+        for sentence in [paragraph] if fits([paragraph]) else _SENTENCE.split(paragraph):
+            units.extend([sentence] if fits([sentence]) else _word_windows(sentence, fits))
     pieces: list[list[str]] = [[]]
     for unit in units:
         if pieces[-1] and not fits([*pieces[-1], unit]):

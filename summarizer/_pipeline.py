@@ -27,12 +27,12 @@ Inputs = Sequence[str | Path | Article] | str | Path
 ProgressCallback = Callable[[StoryGroup, Story | FailedStory], None]
 
 
-def _read(inputs: Inputs) -> tuple[list[Article], list[UnreadArticle]]:
+def _read(inputs: Inputs, max_file_bytes: int) -> tuple[list[Article], list[UnreadArticle]]:
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
     given = [item for item in inputs if isinstance(item, Article)]
     paths = [item for item in inputs if not isinstance(item, Article)]
-    read, failures = read_articles(paths) if paths else ([], [])
+    read, failures = read_articles(paths, max_file_bytes=max_file_bytes) if paths else ([], [])
     for failure in failures:
         logger.warning("skipped %s", failure)
     unread = [UnreadArticle(source=f.source, reason=f.reason) for f in failures]
@@ -56,7 +56,7 @@ async def asummarize(
     """
     settings = Settings.model_validate({**(settings or Settings()).model_dump(), **overrides})
     prompts = load_prompts(settings.prompts_dir)
-    articles, unread = _read(inputs)
+    articles, unread = _read(inputs, settings.max_file_bytes)
     usage = Usage()
     create = make_structured_create(settings, usage)
     groups = group_articles(articles)

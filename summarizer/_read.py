@@ -7,9 +7,12 @@ Plain text and Markdown go straight to `parse_article`; HTML pages through trafi
 
 from __future__ import annotations
 
+import errno
 import glob
 import gzip
 import hashlib
+import io
+import os
 import sys
 import zlib
 from collections.abc import Iterable, Sequence
@@ -21,11 +24,12 @@ from ._errors import InputError
 from ._read_feed import FEED_SUFFIXES, parse_feed
 from ._read_html import HTML_SUFFIXES, parse_html
 
-__all__ = ["ARTICLE_SUFFIXES", "load_articles", "read_articles"]
+__all__ = ["ARTICLE_SUFFIXES", "MAX_FILE_BYTES", "load_articles", "read_articles"]
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
 STDIN = "-"
+MAX_FILE_BYTES = 10_000_000  # a long feature is 100 kB; a day's JSONL export a few MB
 
 
 def _kind(source: str) -> str:
@@ -40,6 +44,33 @@ def _readable(path: Path) -> bool:
     return _kind(str(path)) in ARTICLE_SUFFIXES
 
 
+def _folder_files(folder: Path) -> list[str]:
+    """Article files under `folder`, recursively; hidden entries skipped, symlinked folders not
+    followed (a link loop cannot trap the walk)."""
+    files = []
+    for root, directories, names in os.walk(folder, followlinks=False):
+        directories[:] = sorted(d for d in directories if not d.startswith("."))
+        for name in names:
+            path = Path(root) / name
+            if not name.startswith(".") and _readable(path):
+                files.append(str(path))
+    return sorted(files)
+
+
+def _link_problem(path: Path) -> str | None:
+    if not path.is_symlink():
+        return None
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return "symbolic link loop"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return "broken symbolic link"
+    return None
+
+
 def _expand(paths: Iterable[str | Path]) -> list[str]:
     """Files named, files in folders named (recursively), and glob matches, in a stable order."""
     found: list[str] = []
@@ -49,14 +80,10 @@ def _expand(paths: Iterable[str | Path]) -> list[str]:
             found.append(STDIN)
             continue
         candidate = Path(path)
+        if (problem := _link_problem(candidate)) is not None:
+            raise InputError(path, problem)
         if candidate.is_dir():
-            files = sorted(
-                str(p)
-                for p in candidate.rglob("*")
-                if p.is_file()
-                and _readable(p)
-                and not any(part.startswith(".") for part in p.relative_to(candidate).parts)
-            )
+            files = _folder_files(candidate)
             if not files:
                 raise InputError(path, "no articles in this folder (.txt .md .html .json .jsonl)")
             found.extend(files)
@@ -72,13 +99,36 @@ def _expand(paths: Iterable[str | Path]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _read_bytes(source: str) -> bytes:
-    data = sys.stdin.buffer.read() if source == STDIN else Path(source).read_bytes()
+def _too_large(size: int, limit: int) -> str:
+    return f"larger than the {limit:,}-byte limit (SUMMARIZER_MAX_FILE_BYTES): {size:,} bytes"
+
+
+def _read_bytes(source: str, limit: int) -> bytes:
+    """The file's bytes, refused before reading when over `limit` (gzip: after decompressing)."""
+    if source == STDIN:
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise InputError(
+                source, f"larger than the {limit:,}-byte limit (SUMMARIZER_MAX_FILE_BYTES)"
+            )
+    else:
+        path = Path(source)
+        if (problem := _link_problem(path)) is not None:
+            raise InputError(source, problem)
+        if not path.is_file():
+            raise InputError(source, "not a regular file")
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(source, _too_large(size, limit))
+        data = path.read_bytes()
     if source.lower().endswith(".gz"):
         try:
-            return gzip.decompress(data)
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+                data = unzipped.read(limit + 1)
         except (OSError, EOFError, zlib.error):
             raise InputError(source, "not a valid gzip file") from None
+        if len(data) > limit:
+            raise InputError(source, f"larger than the {limit:,}-byte limit once decompressed")
     return data
 
 
@@ -91,7 +141,9 @@ def _parse(source: str, data: bytes) -> tuple[list[Article], list[InputError]]:
     return [parse_article(decode_text(data, source), source)], []
 
 
-def read_articles(paths: Sequence[str | Path]) -> tuple[list[Article], list[InputError]]:
+def read_articles(
+    paths: Sequence[str | Path], *, max_file_bytes: int = MAX_FILE_BYTES
+) -> tuple[list[Article], list[InputError]]:
     """Read every article under `paths`; a bad file or feed item is reported, never fatal.
 
     A path that does not exist at all raises: that is a mistake on the command line, not a bad
@@ -101,7 +153,7 @@ def read_articles(paths: Sequence[str | Path]) -> tuple[list[Article], list[Inpu
     failures: list[InputError] = []
     for source in _expand(paths):
         try:
-            parsed, item_failures = _parse(source, _read_bytes(source))
+            parsed, item_failures = _parse(source, _read_bytes(source, max_file_bytes))
         except InputError as error:
             failures.append(error)
             continue

@@ -366,6 +366,9 @@ class Usage(BaseModel):
     requests: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost_usd: float | None = Field(
+        default=None, description="From the price table; null when the model has no price."
+    )
 
     @property
     def total_tokens(self) -> int:

@@ -46,9 +46,25 @@ class Settings(BaseSettings):
         default=2, ge=0, description="Times a validation failure is sent back to the model."
     )
     concurrency: int = Field(default=4, ge=1, description="Stories extracted at once.")
+    max_output_tokens: int = Field(
+        default=4096, ge=256, description="Longest answer per request; doubled once if cut off."
+    )
+    max_run_tokens: int | None = Field(
+        default=None, ge=1, description="Tokens the whole run may use; calls stop before passing."
+    )
+    max_run_cost: float | None = Field(
+        default=None, gt=0, description="US dollars the whole run may cost (needs a price)."
+    )
+    prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="Extra or corrected prices: model -> (input, output) USD per million tokens.",
+    )
     context_tokens: int = Field(
         default=100_000,
         ge=1000,
         description="Most prompt tokens one request may carry (estimated at 4 characters a token).",
     )
     prompts_dir: Path | None = None
+    max_file_bytes: int = Field(
+        default=10_000_000, ge=1, description="Largest input file read, checked before reading."
+    )

@@ -255,7 +255,7 @@ def stories(paths: tuple[str, ...], as_json: bool) -> None:
     rewritten copies) of which. Unreadable files are listed on stderr (exit code 3).
     """
     try:
-        articles, failures = read_articles(list(paths))
+        articles, failures = read_articles(list(paths), max_file_bytes=Settings().max_file_bytes)
     except SummarizerError as error:
         _fail(str(error))
     for failure in failures:

@@ -1,0 +1,78 @@
+"""Budgets: a per-run limit on tokens and on cost; the run stops calling before passing either.
+
+Before each request the run projects what it would have spent after it — tokens so far, plus the
+prompt (estimated), plus the most the answer may use (`max_output_tokens`) — and refuses the call
+when that passes a limit. Cost comes from a price table in US dollars per million tokens, which
+users extend or correct with `SUMMARIZER_PRICES='{"model": [input, output]}'`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ._errors import BudgetExhausted
+from ._schema import Usage
+
+__all__ = ["Budget", "DEFAULT_PRICES"]  # noqa: RUF022 (sorted by the test, case-sensitively)
+
+# USD per million (input, output) tokens, as OpenAI listed them when this was written.
+DEFAULT_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+}
+
+
+class Budget:
+    """The limits of one run, checked against its `Usage` before every request."""
+
+    def __init__(
+        self,
+        usage: Usage,
+        model: str,
+        *,
+        max_tokens: int | None = None,
+        max_cost_usd: float | None = None,
+        prices: Mapping[str, tuple[float, float]] | None = None,
+    ) -> None:
+        self.usage = usage
+        self.max_tokens = max_tokens
+        self.max_cost_usd = max_cost_usd
+        table = {**DEFAULT_PRICES, **(prices or {})}
+        self.price = table.get(model)
+        if max_cost_usd is not None and self.price is None:
+            from ._errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"a cost limit needs the price of model {model!r}: add it to SUMMARIZER_PRICES "
+                "(e.g. '{\""
+                + model
+                + "\": [0.15, 0.60]}', USD per million input and output tokens)"
+            )
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        if self.price is None:
+            return None
+        return (prompt_tokens * self.price[0] + completion_tokens * self.price[1]) / 1_000_000
+
+    def check(self, prompt_tokens: int, max_output_tokens: int) -> None:
+        """Raise `BudgetExhausted` if a request of this size could pass a limit."""
+        spent = self.usage.total_tokens
+        if (
+            self.max_tokens is not None
+            and spent + prompt_tokens + max_output_tokens > self.max_tokens
+        ):
+            raise BudgetExhausted(
+                f"the run's token limit ({self.max_tokens:,}) would be passed: {spent:,} used, "
+                f"the next request may need up to {prompt_tokens + max_output_tokens:,}"
+            )
+        if self.max_cost_usd is not None:
+            so_far = self.cost(self.usage.prompt_tokens, self.usage.completion_tokens) or 0.0
+            upper = self.cost(prompt_tokens, max_output_tokens) or 0.0
+            if so_far + upper > self.max_cost_usd:
+                raise BudgetExhausted(
+                    f"the run's cost limit (${self.max_cost_usd:.2f}) would be passed: "
+                    f"${so_far:.4f} spent, the next request may cost up to ${upper:.4f}"
+                )
