@@ -102,7 +102,7 @@ def _log_retry(state: RetryCallState) -> None:
     what = f"HTTP {status}" if status else type(error).__name__
     wait = state.next_action.sleep if state.next_action else 0.0
     logger.warning(
-        "request failed (%s), attempt %d; retrying in %.1fs", what, state.attempt_number, wait
+        "request failed (%s), attempt %d; retrying in %.2fs", what, state.attempt_number, wait
     )
 
 

@@ -52,7 +52,7 @@ def test_429_is_retried_after_the_wait_it_asks_for(
     assert [s.headline for s in briefing.stories] == [
         "Japanese envoy visits Beijing to mend ties strained by Takaichi's Taiwan remark"
     ]
-    assert "request failed (HTTP 429), attempt 1; retrying in 1.0s" in caplog.text
+    assert "request failed (HTTP 429), attempt 1; retrying in 1.00s" in caplog.text
     assert briefing.usage.requests == 1  # the 429 carried no tokens
 
 

@@ -1,0 +1,209 @@
+"""A local OpenAI-compatible server that fails on purpose, for fault-injection tests and stress runs.
+
+Started by the tests on a loopback port; the real `openai` client talks to it over real HTTP.
+Each request is answered, at the chosen rates, with a transport fault (429 with `retry-after-ms`,
+500, 502, 503, a dropped connection, a stall past the client's timeout), a malformed answer (tool
+arguments that are not JSON or miss fields, an answer cut off with `finish_reason: "length"`), or
+a valid answer written by this server — marked `x-summarizer-authored` like every authored reply.
+
+Which outcome a request gets depends only on the seed, the request's body and how many times that
+body was seen, so a run is repeatable whatever order concurrent requests arrive in. The server
+counts what it did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+AUTHORED_HEADER = "x-summarizer-authored"
+TRANSPORT_FAULTS = ("429", "500", "502", "503", "drop", "stall")
+MALFORMED = ("not_json", "missing_fields", "length")
+
+_ARTICLE = re.compile(
+    r"<<<ARTICLE (?P<fence>\w+)>>>\nid: (?P<id>\w+)\n.*?headline: (?P<headline>[^\n]*)\n\n"
+    r"(?P<body>.*?)\n<<<END ARTICLE (?P=fence)>>>",
+    re.DOTALL,
+)
+
+
+def valid_answer(request: dict[str, Any]) -> str:
+    """An extraction that verifies: the first article's headline, and its first sentence cited."""
+    user = next(m["content"] for m in request["messages"] if m["role"] == "user")
+    match = _ARTICLE.search(user)
+    assert match is not None, "no article in the request"
+    first_sentence = re.split(r"(?<=[.!?])\s+", match["body"].strip(), maxsplit=1)[0]
+    quote = " ".join(first_sentence.split()[:20])
+    consequence = {
+        "description": first_sentence[:200],
+        "domain": "economic",
+        "according_to": "outlet",
+        "status": "happened",
+        "citations": [{"article_id": match["id"], "quote": quote}],
+    }
+    return json.dumps(
+        {
+            "headline": match["headline"][:120],
+            "bottom_line": first_sentence[:300],
+            "parties": [],
+            "demands": [],
+            "positions": [],
+            "consequences": [consequence],
+            "timeline": [],
+            "disagreements": [],
+        }
+    )
+
+
+class FaultServer:
+    """Serves faults and answers on 127.0.0.1 at the rates given; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        failure_rate: float = 0.0,
+        malformed_rate: float = 0.0,
+        faults: Sequence[str] = TRANSPORT_FAULTS,
+        malformed: Sequence[str] = MALFORMED,
+        latency: float = 0.0,
+        stall_seconds: float = 2.0,
+        retry_after_ms: int = 50,
+        echo_key_in_errors: bool = False,
+    ) -> None:
+        self.seed, self.failure_rate, self.malformed_rate = seed, failure_rate, malformed_rate
+        self.faults, self.malformed = tuple(faults), tuple(malformed)
+        self.latency, self.stall_seconds, self.retry_after_ms = (
+            latency,
+            stall_seconds,
+            retry_after_ms,
+        )
+        self.echo_key_in_errors = echo_key_in_errors
+        self.outcomes: Counter[str] = Counter()
+        self.requests: list[dict[str, Any]] = []
+        self._seen: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+                request = json.loads(raw or b"{}")
+                outcome = server._decide(raw)
+                with server._lock:
+                    server.requests.append(request)
+                    server.outcomes[outcome] += 1
+                if server.latency:
+                    time.sleep(server.latency)
+                server._answer(self, outcome, request)
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http.daemon_threads = True
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._http.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def _decide(self, raw: bytes) -> str:
+        digest = hashlib.sha256(raw).hexdigest()
+        with self._lock:
+            self._seen[digest] += 1
+            attempt = self._seen[digest]
+        rng = random.Random(f"{self.seed}:{digest}:{attempt}")
+        draw = rng.random()
+        if draw < self.failure_rate:
+            return rng.choice(self.faults)
+        if draw < self.failure_rate + self.malformed_rate:
+            return rng.choice(self.malformed)
+        return "ok"
+
+    def _answer(
+        self, handler: BaseHTTPRequestHandler, outcome: str, request: dict[str, Any]
+    ) -> None:
+        if outcome == "drop":
+            handler.close_connection = True
+            return  # no status line at all: the client sees the connection dropped
+        if outcome == "stall":
+            time.sleep(self.stall_seconds)
+            outcome = "ok"  # far too late: the client has given up
+        if outcome in {"429", "500", "502", "503", "401"}:
+            status = int(outcome)
+            message = f"authored fault {status}"
+            if self.echo_key_in_errors:
+                # A careless server repeats the credentials it was sent.
+                message += f"; you sent {handler.headers.get('authorization')}"
+            headers = {"retry-after-ms": str(self.retry_after_ms)} if status == 429 else {}
+            self._send(handler, status, {"error": {"message": message, "type": "fault"}}, headers)
+            return
+        arguments, finish = valid_answer(request), "tool_calls"
+        if outcome == "not_json":
+            arguments = arguments[: len(arguments) // 2]
+        elif outcome == "missing_fields":
+            arguments = json.dumps({"headline": "Only a headline"})
+        elif outcome == "length":
+            arguments, finish = arguments[: len(arguments) // 3], "length"
+        tool = request["tools"][0]["function"]["name"]
+        body = {
+            "id": "chatcmpl-fault",
+            "object": "chat.completion",
+            "created": 1763424000,
+            "model": request.get("model", "unknown"),
+            "system_fingerprint": "authored",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish,
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "call_fault",
+                                "type": "function",
+                                "function": {"name": tool, "arguments": arguments},
+                            }
+                        ],
+                    },
+                }
+            ],
+            "usage": {"prompt_tokens": 500, "completion_tokens": 100, "total_tokens": 600},
+        }
+        self._send(handler, 200, body, {})
+
+    @staticmethod
+    def _send(
+        handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str]
+    ) -> None:
+        data = json.dumps(body).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("content-type", "application/json")
+            handler.send_header("content-length", str(len(data)))
+            handler.send_header(AUTHORED_HEADER, "tests/fault_server.py")
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client timed out and left
+
+    def __enter__(self) -> FaultServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()

@@ -1,0 +1,143 @@
+"""Under faults: a day of 20 stories completes, every story accounted for, retries bounded.
+
+These run live against `tests/fault_server.py` on a loopback port (no cassette: the faults are
+the point), with fixed seeds so that every run is the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from pathlib import Path
+
+import pytest
+
+from summarizer import DailyBriefing, Settings, summarize
+
+from .fault_server import FaultServer
+
+STORIES = 20
+KNOWN_REASONS = (
+    "the model endpoint answered HTTP",
+    "could not connect to the model endpoint",
+    "the model endpoint timed out",
+    "the answer was cut off",
+    "the model's answer could not be used",
+)
+
+
+def write_day(folder: Path, stories: int = STORIES, seed: int = 3) -> list[Path]:
+    """One article per story, each about its own invented place, people and things."""
+    rng = random.Random(seed)
+    syllables = "ka to ri ma su ne lo vi da ren pol sar tek min bor gal hu zen fi".split()
+
+    def word() -> str:
+        return "".join(rng.sample(syllables, 3))
+
+    files = []
+    for number in range(stories):
+        town, mayor, thing, rival = (word().capitalize() for _ in range(4))
+        things = [word() for _ in range(6)]
+        text = (
+            f"{town} approves {things[0]} plan\n\n"
+            f"The council of {town} approved the {things[0]} and {things[1]} plan on Tuesday, "
+            f"mayor {mayor} said. The {things[2]} will cost {number + 2} million {things[3]}.\n\n"
+            f"{rival} opposed the {things[4]} of {thing}, calling the {things[5]} a mistake."
+        )
+        path = folder / f"story-{number:02d}.txt"
+        path.write_text(text)
+        files.append(path)
+    return files
+
+
+def settings(server: FaultServer, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "api_key": "test-key",
+        "base_url": server.base_url,
+        "timeout": 1.0,
+        "max_attempts": 4,
+        "max_retry_wait": 0.05,
+        "max_reasks": 2,
+        "concurrency": 8,
+    }
+    return Settings.model_validate(values | overrides)
+
+
+def run_day(tmp_path: Path, seed: int) -> tuple[DailyBriefing, FaultServer]:
+    with FaultServer(seed=seed, failure_rate=0.3, malformed_rate=0.1, stall_seconds=2.0) as server:
+        briefing = summarize([tmp_path], settings=settings(server))
+    return briefing, server
+
+
+def test_a_day_of_twenty_stories_completes_under_faults(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_day(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="summarizer"):
+        briefing, server = run_day(tmp_path, seed=11)
+
+    assert len(briefing.stories) + len(briefing.failed_stories) == STORIES
+    assert len(briefing.stories) >= STORIES // 2
+    for failed in briefing.failed_stories:
+        assert failed.reason.startswith(KNOWN_REASONS), failed.reason
+    # Every kind of fault happened, and none cost more than its bounds.
+    assert {"429", "500", "drop", "stall", "not_json", "missing_fields"} <= set(server.outcomes)
+    per_story = 2 * (2 + 1) * 4  # output budgets x (re-asks + 1) x transport attempts
+    assert len(server.requests) <= STORIES * per_story
+    retry_lines = [m for m in caplog.messages if "retrying in" in m]
+    assert retry_lines
+    # No request is tried more than max_attempts (4) times: the last retry follows attempt 3.
+    attempts = [int(m.split("attempt ", 1)[1].split(";", 1)[0]) for m in retry_lines]
+    assert max(attempts) <= 3
+    # Every retry waited what the server asked (429: 50 ms) or a jittered, capped backoff.
+    waits = [float(m.rsplit("retrying in ", 1)[1].rstrip("s")) for m in retry_lines]
+    assert all(0.0 <= wait <= 0.05 for wait in waits)
+    answered = sum(server.outcomes[o] for o in ("ok", "not_json", "missing_fields", "length"))
+    assert 0 < briefing.usage.requests <= answered
+
+
+def test_the_same_seed_gives_the_same_day(tmp_path: Path) -> None:
+    write_day(tmp_path)
+    first, first_server = run_day(tmp_path, seed=5)
+    second, second_server = run_day(tmp_path, seed=5)
+    assert [s.id for s in first.stories] == [s.id for s in second.stories]
+    assert [(f.id, f.reason) for f in first.failed_stories] == [
+        (f.id, f.reason) for f in second.failed_stories
+    ]
+    assert first_server.outcomes == second_server.outcomes
+
+
+def test_retry_after_is_honoured(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write_day(tmp_path, stories=1)
+    with (
+        FaultServer(
+            seed=0, failure_rate=0.5, faults=["429"], malformed_rate=0, retry_after_ms=300
+        ) as server,
+        caplog.at_level(logging.WARNING, logger="summarizer"),
+    ):
+        briefing = summarize([tmp_path], settings=settings(server, max_retry_wait=5))
+    assert len(briefing.stories) == 1
+    assert server.outcomes["429"] >= 1
+    assert "request failed (HTTP 429), attempt 1; retrying in 0.30s" in caplog.text
+
+
+def test_a_cut_off_answer_is_asked_again_with_twice_the_room(tmp_path: Path) -> None:
+    write_day(tmp_path, stories=1)
+    with FaultServer(seed=0, malformed_rate=1.0, malformed=["length"]) as server:
+        briefing = summarize([tmp_path], settings=settings(server, max_output_tokens=1000))
+    assert [r["max_tokens"] for r in server.requests] == [1000, 2000]  # not re-asked blindly
+    (failed,) = briefing.failed_stories
+    assert failed.reason == (
+        "the answer was cut off at 1,000 and again at 2,000 output tokens (SUMMARIZER_MAX_OUTPUT_TOKENS)"
+    )
+
+
+def test_total_failure_fails_every_story_but_writes_the_briefing(tmp_path: Path) -> None:
+    write_day(tmp_path, stories=3)
+    with FaultServer(seed=0, failure_rate=1.0, faults=["503"]) as server:
+        briefing = summarize([tmp_path], settings=settings(server, max_attempts=2))
+    assert briefing.stories == []
+    assert [f.reason for f in briefing.failed_stories] == [
+        "the model endpoint answered HTTP 503 after every retry"
+    ] * 3
+    assert len(server.requests) == 3 * 2
