@@ -1,7 +1,7 @@
 """The `summarizer` command. Results go to stdout or files; progress and diagnostics to stderr.
 
 Exit codes: 0 success; 1 error (nothing written); 2 bad usage; 3 briefing written, but a story
-failed or an article could not be read.
+failed or an article could not be read; 130 interrupted (nothing written).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -30,9 +32,9 @@ from ._replay import recorded_answers_are_authored, replaying
 from ._schema import DailyBriefing, FailedStory, ReplayInfo, Story
 from ._settings import ExtractionMode, Settings
 
-__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_PARTIAL", "main"]
+__all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PARTIAL", "main"]
 
-EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 3
+EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
 
 _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -46,9 +48,31 @@ def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
-def _configure_logging(verbosity: int) -> None:
+_KEY_PATTERN = re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_-]{8,}|Bearer\s+\S+", re.IGNORECASE)
+
+
+class _Redact(logging.Filter):
+    """Takes secrets out of every log line: the configured key, and anything shaped like a key.
+
+    Libraries log what servers answer, and a careless server repeats the credentials it got.
+    """
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for secret in self._secrets:
+            message = message.replace(secret, "[redacted]")
+        record.msg, record.args = _KEY_PATTERN.sub("[redacted]", message), None
+        return True
+
+
+def _configure_logging(verbosity: int, secrets: list[str]) -> None:
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = RichHandler(console=_stderr, show_time=False, show_path=False, markup=False)
+    handler.addFilter(_Redact(secrets))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
     logging.getLogger("summarizer").setLevel(level)
     # instructor logs every failed attempt at ERROR; we report failures ourselves, once.
@@ -99,7 +123,8 @@ Environment:
   SUMMARIZER_MODE   tools | strict
 
 \b
-Exit codes: 0 ok, 1 error, 2 bad usage, 3 written but a story or article failed.
+Exit codes: 0 ok, 1 error, 2 bad usage, 3 written but a story or article failed,
+130 interrupted.
 """
 
 
@@ -164,7 +189,7 @@ def brief(
     verbose: int,
 ) -> None:
     """Brief the articles in PATHS: files, folders, globs, or '-' for stdin."""
-    _configure_logging(verbose)
+    _configure_logging(verbose, [os.environ.get("OPENAI_API_KEY", "")])
     earlier = _load_briefing(since) if since is not None else None
     overrides: dict[str, Any] = {
         key: value
@@ -206,6 +231,9 @@ def brief(
             briefing = summarize(list(paths), settings=settings, date=date, on_story=progress)
     except SummarizerError as error:
         _fail(str(error))
+    except KeyboardInterrupt:
+        click.echo("Error: interrupted; no file was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
 
     if not briefing.stories and not briefing.failed_stories:
         _fail("no readable article in " + ", ".join(paths))

@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 AUTHORED_HEADER = "x-summarizer-authored"
-TRANSPORT_FAULTS = ("429", "500", "502", "503", "drop", "stall")
+TRANSPORT_FAULTS = ("429", "500", "502", "503", "drop", "stall")  # also possible: "401"
 MALFORMED = ("not_json", "missing_fields", "length")
 
 _ARTICLE = re.compile(
