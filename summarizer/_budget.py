@@ -8,7 +8,8 @@ users extend or correct with `SUMMARIZER_PRICES='{"model": [input, output]}'`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from ._errors import BudgetExhausted
 from ._schema import Usage
@@ -38,6 +39,8 @@ class Budget:
         prices: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         self.usage = usage
+        self._tokens_in_flight = 0
+        self._cost_in_flight = 0.0
         self.max_tokens = max_tokens
         self.max_cost_usd = max_cost_usd
         table = {**DEFAULT_PRICES, **(prices or {})}
@@ -57,22 +60,32 @@ class Budget:
             return None
         return (prompt_tokens * self.price[0] + completion_tokens * self.price[1]) / 1_000_000
 
-    def check(self, prompt_tokens: int, max_output_tokens: int) -> None:
-        """Raise `BudgetExhausted` if a request of this size could pass a limit."""
-        spent = self.usage.total_tokens
-        if (
-            self.max_tokens is not None
-            and spent + prompt_tokens + max_output_tokens > self.max_tokens
-        ):
+    @contextmanager
+    def reserve(self, prompt_tokens: int, max_output_tokens: int) -> Iterator[None]:
+        """Hold room for one request while it runs; `BudgetExhausted` if there is none.
+
+        Requests run concurrently, so what is in flight counts as spent until it returns.
+        """
+        tokens = prompt_tokens + max_output_tokens
+        cost = self.cost(prompt_tokens, max_output_tokens) or 0.0
+        spent = self.usage.total_tokens + self._tokens_in_flight
+        if self.max_tokens is not None and spent + tokens > self.max_tokens:
             raise BudgetExhausted(
-                f"the run's token limit ({self.max_tokens:,}) would be passed: {spent:,} used, "
-                f"the next request may need up to {prompt_tokens + max_output_tokens:,}"
+                f"the run's token limit ({self.max_tokens:,}) would be passed: {spent:,} used or "
+                f"in flight, the next request may need up to {tokens:,}"
             )
-        if self.max_cost_usd is not None:
-            so_far = self.cost(self.usage.prompt_tokens, self.usage.completion_tokens) or 0.0
-            upper = self.cost(prompt_tokens, max_output_tokens) or 0.0
-            if so_far + upper > self.max_cost_usd:
-                raise BudgetExhausted(
-                    f"the run's cost limit (${self.max_cost_usd:.2f}) would be passed: "
-                    f"${so_far:.4f} spent, the next request may cost up to ${upper:.4f}"
-                )
+        spent_usd = self._cost_in_flight + (
+            self.cost(self.usage.prompt_tokens, self.usage.completion_tokens) or 0.0
+        )
+        if self.max_cost_usd is not None and spent_usd + cost > self.max_cost_usd:
+            raise BudgetExhausted(
+                f"the run's cost limit (${self.max_cost_usd:.2f}) would be passed: "
+                f"${spent_usd:.4f} spent or in flight, the next request may cost up to ${cost:.4f}"
+            )
+        self._tokens_in_flight += tokens
+        self._cost_in_flight += cost
+        try:
+            yield
+        finally:
+            self._tokens_in_flight -= tokens
+            self._cost_in_flight -= cost

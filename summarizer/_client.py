@@ -138,7 +138,6 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
     )
 
     async def create(**kwargs: Any) -> Any:
-        budget.check(_prompt_tokens(kwargs), int(kwargs.get("max_tokens") or 0))
         if strict and "response_format" in kwargs:
             json_schema = dict(kwargs["response_format"]["json_schema"], strict=True)
             kwargs = kwargs | {
@@ -151,9 +150,10 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
             before_sleep=_log_retry,
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                response = await client.chat.completions.create(**kwargs)
+        with budget.reserve(_prompt_tokens(kwargs), int(kwargs.get("max_tokens") or 0)):
+            async for attempt in retrying:
+                with attempt:
+                    response = await client.chat.completions.create(**kwargs)
         usage.add(getattr(response, "usage", None))
         usage.cost_usd = budget.cost(usage.prompt_tokens, usage.completion_tokens)
         return response
