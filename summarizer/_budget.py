@@ -14,7 +14,17 @@ from contextlib import contextmanager
 from ._errors import BudgetExhausted
 from ._schema import Usage
 
-__all__ = ["Budget", "DEFAULT_PRICES"]  # noqa: RUF022 (sorted by the test, case-sensitively)
+__all__ = ["Budget", "CHARACTERS_PER_TOKEN", "DEFAULT_PRICES", "estimate_tokens"]
+
+# English prose with GPT-style tokenizers. An estimate, because tokenizers that work offline are
+# model-specific, and tiktoken downloads its encodings at run time.
+CHARACTERS_PER_TOKEN = 4
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens in `text`, estimated from its length."""
+    return len(text) // CHARACTERS_PER_TOKEN
+
 
 # USD per million (input, output) tokens, as OpenAI listed them when this was written.
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {

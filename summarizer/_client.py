@@ -25,10 +25,11 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
+    stop_after_delay,
     wait_random_exponential,
 )
 
-from ._budget import Budget
+from ._budget import Budget, estimate_tokens
 from ._errors import ConfigurationError
 from ._replay import is_unrecorded_request
 from ._schema import Usage
@@ -106,12 +107,10 @@ def _log_retry(state: RetryCallState) -> None:
     )
 
 
-def _prompt_tokens(kwargs: dict[str, Any]) -> int:
-    # The same estimate as the context budget: four characters a token, schema included.
-    return (
-        len(json.dumps(kwargs.get("messages", []))) // 4
-        + len(json.dumps(kwargs.get("tools") or kwargs.get("response_format") or "")) // 4
-    )
+def _request_tokens(kwargs: dict[str, Any]) -> int:
+    """What the budget counts for a request: its messages and its schema, estimated."""
+    schema = kwargs.get("tools") or kwargs.get("response_format") or ""
+    return estimate_tokens(json.dumps(kwargs.get("messages", [])) + json.dumps(schema))
 
 
 def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate:
@@ -146,11 +145,12 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
             wait=_WaitRetryAfterOrBackoff(settings.max_retry_wait),
-            stop=stop_after_attempt(settings.max_attempts),
+            stop=stop_after_attempt(settings.max_attempts)
+            | stop_after_delay(settings.max_retry_time),
             before_sleep=_log_retry,
             reraise=True,
         )
-        with budget.reserve(_prompt_tokens(kwargs), int(kwargs.get("max_tokens") or 0)):
+        with budget.reserve(_request_tokens(kwargs), int(kwargs.get("max_tokens") or 0)):
             async for attempt in retrying:
                 with attempt:
                     response = await client.chat.completions.create(**kwargs)

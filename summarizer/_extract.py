@@ -11,6 +11,7 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import ValidationError
 
 from ._article import Article
+from ._budget import estimate_tokens
 from ._client import StructuredCreate
 from ._errors import BudgetExhausted, ExtractionError
 from ._group import StoryGroup
@@ -22,16 +23,15 @@ from ._settings import Settings
 from ._sources import build_story
 from ._verify import articles_in_scope, drop_unverified
 
-__all__ = ["estimate_tokens", "extract_story"]
+__all__ = ["extract_story", "prompt_tokens"]
 
-CHARACTERS_PER_TOKEN = 4  # English prose with GPT-style tokenizers; no tokenizer download needed
 
 logger = logging.getLogger("summarizer")
 
 
-def estimate_tokens(messages: list[dict[str, str]]) -> int:
-    """Prompt tokens, estimated from characters: tokenizers that work offline are model-specific."""
-    return sum(len(message["content"]) for message in messages) // CHARACTERS_PER_TOKEN
+def prompt_tokens(messages: list[dict[str, str]]) -> int:
+    """The prompt's tokens, estimated: what the context budget counts."""
+    return estimate_tokens("".join(message["content"] for message in messages))
 
 
 def _answer_text(completion: Any) -> str | None:
@@ -137,7 +137,7 @@ async def extract_story(
     scope = {article.id: article for article in originals}
 
     def measure(articles: list[Article]) -> int:
-        return estimate_tokens(prompts.story_messages(articles))
+        return prompt_tokens(prompts.story_messages(articles))
 
     parts = split_to_fit(originals, measure, settings.context_tokens)
     extractions: list[StoryExtraction] = []

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     max_retry_wait: float = Field(
         default=60.0, ge=0, description="Longest single wait between transport attempts, seconds."
     )
+    max_retry_time: float = Field(
+        default=300.0, gt=0, description="Longest time one request may spend retrying, seconds."
+    )
     max_reasks: int = Field(
         default=2, ge=0, description="Times a validation failure is sent back to the model."
     )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from summarizer import StoryExtraction, group_articles, load_articles, load_prompts, summarize
-from summarizer._extract import estimate_tokens
+from summarizer._extract import prompt_tokens
 from summarizer._merge import merge_extractions, split_to_fit
 
 from .conftest import AUTHORED, REPO, Endpoint, authored
@@ -17,7 +17,7 @@ BUDGET = 1200  # tokens: the seeds' four originals need about 3,100
 
 
 def _measure(articles: list[Any]) -> int:
-    return estimate_tokens(load_prompts().story_messages(articles))
+    return prompt_tokens(load_prompts().story_messages(articles))
 
 
 def test_split_packs_articles_and_cuts_one_too_long_for_a_part() -> None:
