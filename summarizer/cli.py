@@ -19,6 +19,7 @@ import click
 from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from ._changes import compare_briefings
 from ._errors import SummarizerError
@@ -213,12 +214,13 @@ def brief(
         )
 
     def progress(group: StoryGroup, result: Story | FailedStory) -> None:
+        # Headlines and reasons come from articles and models: escaped, never read as markup.
         if isinstance(result, Story):
-            _stderr.print(f"  briefed: {result.headline} ({len(group.articles)} articles)")
+            headline = escape(result.headline)
+            _stderr.print(f"  briefed: {headline} ({_count(len(group.articles), 'article')})")
         else:
-            _stderr.print(
-                f"  [bold red]not briefed[/]: {group.articles[0].headline}: {result.reason}"
-            )
+            headline, reason = escape(group.headline), escape(result.reason)
+            _stderr.print(f"  [bold red]not briefed[/]: {headline}: {reason}")
 
     try:
         if replay is not None:
@@ -256,10 +258,12 @@ def brief(
 
     written = ", ".join(str(p) for p in (output, json_output) if p is not None and str(p) != "-")
     _stderr.print(
-        f"{_count(len(briefing.stories), 'story', 'stories')} briefed, "
-        f"{len(briefing.failed_stories)} failed, "
-        f"{_count(len(briefing.unread_articles), 'article')} unread; "
-        f"{briefing.usage.total_tokens:,} tokens" + (f"; wrote {written}" if written else "")
+        escape(
+            f"{_count(len(briefing.stories), 'story', 'stories')} briefed, "
+            f"{len(briefing.failed_stories)} failed, "
+            f"{_count(len(briefing.unread_articles), 'article')} unread; "
+            f"{briefing.usage.total_tokens:,} tokens" + (f"; wrote {written}" if written else "")
+        )
     )
     if briefing.failed_stories or briefing.unread_articles:
         sys.exit(EXIT_PARTIAL)
