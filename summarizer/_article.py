@@ -14,6 +14,8 @@ import datetime as dt
 import email.utils
 import hashlib
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import InputError
 
-__all__ = ["Article", "outlet_from_title", "parse_article", "parse_date"]
+__all__ = [
+    "Article",
+    "main_date",
+    "outlet_from_title",
+    "parse_article",
+    "parse_date",
+    "published_before",
+]
 
 
 class Article(BaseModel):
@@ -171,6 +180,20 @@ def _front_matter(text: str, meta: _Metadata) -> str:
         elif key in {"date", "published"}:
             meta.published = _parse_date_line(value[:10])
     return text[match.end() :]
+
+
+def main_date(articles: Iterable[Article]) -> dt.date | None:
+    """The date most of `articles` were published on (the latest, on a tie): the story's day.
+
+    An article published before it is an earlier report — a preview, at the extreme — whose
+    expectations are not the story's outcomes.
+    """
+    counts = Counter(a.published for a in articles if a.published is not None)
+    return max(counts, key=lambda day: (counts[day], day)) if counts else None
+
+
+def published_before(article: Article, day: dt.date | None) -> bool:
+    return day is not None and article.published is not None and article.published < day
 
 
 def parse_date(value: str) -> dt.date | None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from ._article import Article
+from ._article import Article, main_date, published_before
 
 __all__ = ["StoryGroup", "group_articles"]
 
@@ -76,15 +76,10 @@ class StoryGroup:
     def headline(self) -> str:
         """A headline for the group before any model has read it: a real headline (not a lead)
         of an article that is not an earlier report, the longest such article's."""
-        dates = [a.published for a in self.originals if a.published is not None]
-        latest = max(dates) if dates else None
-
-        def earlier(article: Article) -> bool:
-            published = article.published
-            return latest is not None and published is not None and published < latest
-
+        day = main_date(self.originals)
         ranked = sorted(
-            self.originals, key=lambda a: (a.headline_from_lead, earlier(a), -len(a.body))
+            self.originals,
+            key=lambda a: (a.headline_from_lead, published_before(a, day), -len(a.body)),
         )
         return ranked[0].headline
 

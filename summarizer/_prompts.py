@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from ._article import Article
+from ._article import Article, main_date, published_before
 from ._errors import PromptError
 
 __all__ = ["PromptSet", "default_prompts_dir", "fence_token", "load_prompts"]
@@ -53,8 +53,7 @@ class PromptSet:
 
     def story_messages(self, articles: list[Article]) -> list[dict[str, str]]:
         """The chat messages that ask for one story's extraction."""
-        dates = [article.published for article in articles if article.published is not None]
-        latest = max(dates) if dates else None
+        day = main_date(articles)
         fenced = [
             article.model_dump()
             | {
@@ -62,11 +61,7 @@ class PromptSet:
                 "published_on": f"{article.published} ({article.published:%A})"
                 if article.published
                 else "unknown",
-                "written_before": latest
-                if article.published is not None
-                and latest is not None
-                and article.published < latest
-                else None,
+                "written_before": day if published_before(article, day) else None,
             }
             for article in articles
         ]

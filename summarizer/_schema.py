@@ -276,7 +276,7 @@ class Source(BaseModel):
     )
     published_earlier: bool = Field(
         default=False,
-        description="Published before the story's latest report: what it expects is no outcome.",
+        description="Published before most of the story's reports: what it expects is no outcome.",
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._article import main_date, published_before
 from ._group import StoryGroup
 from ._schema import (
     Citation,
@@ -47,13 +48,8 @@ def _sources(extraction: StoryExtraction, group: StoryGroup) -> list[Source]:
     order = list(dict.fromkeys([i for i in cited if i in originals] + originals))
     order += [a.id for a in group.articles if a.id in group.duplicates]
     by_id = {article.id: article for article in group.articles}
-    dates = [a.published for a in group.articles if a.published is not None]
-    latest = max(dates) if dates else None
+    day = main_date(group.articles)
     notes = {article_id: number for number, article_id in enumerate(order, start=1)}
-
-    def earlier(article_id: str) -> bool:
-        published = by_id[article_id].published
-        return latest is not None and published is not None and published < latest
 
     return [
         Source(
@@ -64,7 +60,7 @@ def _sources(extraction: StoryExtraction, group: StoryGroup) -> list[Source]:
             published=by_id[article_id].published,
             path=by_id[article_id].source,
             duplicate_of=notes.get(group.duplicates.get(article_id, "")),
-            published_earlier=earlier(article_id),
+            published_earlier=published_before(by_id[article_id], day),
         )
         for article_id in order
     ]
