@@ -20,10 +20,9 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-AUTHORED_HEADER = "x-summarizer-authored"
+from .loopback import AUTHORED_HEADER, LoopbackServer, QuietHandler, send_json
 
 
 @dataclass
@@ -88,7 +87,7 @@ def _completion(request: dict[str, Any], reply: Reply, number: int) -> dict[str,
     }
 
 
-class AuthoredServer:
+class AuthoredServer(LoopbackServer):
     """Serves scripted replies on 127.0.0.1; counts the requests it saw."""
 
     def __init__(self) -> None:
@@ -97,10 +96,7 @@ class AuthoredServer:
         self.requests: list[dict[str, Any]] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 raw = self.rfile.read(length) or b"{}"
@@ -109,34 +105,19 @@ class AuthoredServer:
                     server.requests.append(request)
                     reply = server._take(raw.decode("utf-8"))
                 if not self.path.endswith("/chat/completions") or reply is None:
-                    self._send(
-                        404, {"error": {"message": "no scripted reply for this request"}}, {}
+                    error = {"message": "no scripted reply for this request"}
+                    send_json(
+                        self, 404, {"error": error}, {AUTHORED_HEADER: "tests/authored_server.py"}
                     )
                     return
                 headers = {AUTHORED_HEADER: reply.origin, **reply.headers}
                 if reply.status != 200:
                     error = {"message": f"authored HTTP {reply.status}", "type": "authored_error"}
-                    self._send(reply.status, {"error": error}, headers)
+                    send_json(self, reply.status, {"error": error}, headers)
                     return
-                self._send(200, _completion(request, reply, len(server.requests)), headers)
+                send_json(self, 200, _completion(request, reply, len(server.requests)), headers)
 
-            def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        super().__init__(Handler)
 
     def _take(self, body: str) -> Reply | None:
         for reply in self._replies:
@@ -151,11 +132,3 @@ class AuthoredServer:
     @property
     def unused_replies(self) -> int:
         return len(self._replies)
-
-    def __enter__(self) -> AuthoredServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()

@@ -21,10 +21,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-AUTHORED_HEADER = "x-summarizer-authored"
+from .loopback import AUTHORED_HEADER, LoopbackServer, QuietHandler, send_json
+
 TRANSPORT_FAULTS = ("429", "500", "502", "503", "drop", "stall")  # also possible: "401"
 MALFORMED = ("not_json", "missing_fields", "length")
 
@@ -63,7 +64,7 @@ def valid_answer(request: dict[str, Any]) -> str:
     )
 
 
-class FaultServer:
+class FaultServer(LoopbackServer):
     """Serves faults and answers on 127.0.0.1 at the rates given; see the module docstring."""
 
     def __init__(
@@ -93,10 +94,7 @@ class FaultServer:
         self._lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 request = json.loads(raw or b"{}")
@@ -108,14 +106,7 @@ class FaultServer:
                     time.sleep(server.latency)
                 server._answer(self, outcome, request)
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._http.daemon_threads = True
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        super().__init__(Handler)
 
     def _decide(self, raw: bytes) -> str:
         digest = hashlib.sha256(raw).hexdigest()
@@ -145,8 +136,11 @@ class FaultServer:
             if self.echo_key_in_errors:
                 # A careless server repeats the credentials it was sent.
                 message += f"; you sent {handler.headers.get('authorization')}"
-            headers = {"retry-after-ms": str(self.retry_after_ms)} if status == 429 else {}
-            self._send(handler, status, {"error": {"message": message, "type": "fault"}}, headers)
+            headers = {AUTHORED_HEADER: "tests/fault_server.py"}
+            if status == 429:
+                seconds = -(-self.retry_after_ms // 1000)
+                headers |= {"retry-after-ms": str(self.retry_after_ms), "retry-after": str(seconds)}
+            send_json(handler, status, {"error": {"message": message, "type": "fault"}}, headers)
             return
         arguments, finish = valid_answer(request), "tool_calls"
         if outcome == "not_json":
@@ -181,29 +175,4 @@ class FaultServer:
             ],
             "usage": {"prompt_tokens": 500, "completion_tokens": 100, "total_tokens": 600},
         }
-        self._send(handler, 200, body, {})
-
-    @staticmethod
-    def _send(
-        handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str]
-    ) -> None:
-        data = json.dumps(body).encode()
-        try:
-            handler.send_response(status)
-            handler.send_header("content-type", "application/json")
-            handler.send_header("content-length", str(len(data)))
-            handler.send_header(AUTHORED_HEADER, "tests/fault_server.py")
-            for name, value in headers.items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client timed out and left
-
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()
+        send_json(handler, 200, body, {AUTHORED_HEADER: "tests/fault_server.py"})
