@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._article import Article
+from ._article import Article, main_date
 from ._client import make_structured_create
 from ._errors import ExtractionError
 from ._extract import extract_story
@@ -52,7 +52,7 @@ async def asummarize(
 
     `overrides` set any `Settings` field (`model=`, `base_url=`, `api_key=`, `mode=`, ...).
     A story that fails is listed in `failed_stories` with its reason; the others are kept.
-    `date` defaults to the newest article date.
+    `date` defaults to the day most articles were published.
     """
     settings = Settings.model_validate({**(settings or Settings()).model_dump(), **overrides})
     prompts = load_prompts(settings.prompts_dir)
@@ -80,9 +80,8 @@ async def asummarize(
         return result
 
     results = await asyncio.gather(*(brief(group) for group in groups))
-    dates = [a.published for a in articles if a.published is not None]
     return DailyBriefing(
-        date=date or (max(dates) if dates else None),
+        date=date or main_date(articles),
         model=settings.model,
         mode=settings.mode.value,
         stories=[r for r in results if isinstance(r, Story)],

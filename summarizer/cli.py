@@ -155,7 +155,7 @@ Exit codes: 0 ok, 1 error, 2 bad usage, 3 written but a story or article failed,
     "--date",
     callback=_parse_date,
     metavar="YYYY-MM-DD",
-    help="The briefing's date (default: the newest article's).",
+    help="The briefing's date (default: the day most articles were published).",
 )
 @click.option(
     "--prompts",
