@@ -103,7 +103,10 @@ def llm(request: pytest.FixtureRequest, record_mode: str) -> Iterator[Endpoint]:
         yield Endpoint(Settings(api_key=_LIVE_KEY, base_url=_LIVE_BASE_URL), live=True)
         return
     with AuthoredServer() as server:
-        yield Endpoint(Settings(api_key="test-key", base_url=server.base_url), server=server)
+        # One story at a time while recording: concurrent requests would land in the cassette in
+        # arrival order, and an unchanged test would re-record as a different file.
+        settings = Settings(api_key="test-key", base_url=server.base_url, concurrency=1)
+        yield Endpoint(settings, server=server)
         assert server.unused_replies == 0, "the test scripted replies it never asked for"
 
 

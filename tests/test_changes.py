@@ -12,10 +12,10 @@ from summarizer import DailyBriefing, compare_briefings
 from summarizer.cli import cli
 
 from .conftest import GOLDEN, REPO
-from .test_day_briefing import DAY
+from .test_briefing_day import DAY
 
 DAY_CASSETTE = (
-    "cassettes/test_day_briefing/test_three_stories_with_duplicate_disagreement_and_preview.yaml"
+    "cassettes/test_briefing_day/test_three_stories_with_duplicate_disagreement_and_preview.yaml"
 )
 
 
