@@ -100,7 +100,18 @@ def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""
+\b
+Examples:
+  summarizer brief today/ -o briefing.md --json briefing.json
+  summarizer stories today/
+  summarizer schema > briefing.schema.json
+
+Run 'summarizer COMMAND --help' for a command's options.
+""",
+)
 @click.version_option(package_name="summarizer")
 def cli() -> None:
     """Turn a day's news articles into a structured, source-grounded briefing."""

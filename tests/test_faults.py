@@ -141,3 +141,15 @@ def test_total_failure_fails_every_story_but_writes_the_briefing(tmp_path: Path)
         "the model endpoint answered HTTP 503 after every retry"
     ] * 3
     assert len(server.requests) == 3 * 2
+
+
+def test_retries_stop_at_the_time_bound_before_the_attempt_bound(tmp_path: Path) -> None:
+    write_day(tmp_path, stories=1)
+    with FaultServer(failure_rate=1.0, faults=["stall"], stall_seconds=5) as server:
+        briefing = summarize(
+            [tmp_path],
+            settings=settings(server, timeout=0.3, max_attempts=50, max_retry_time=1.0),
+        )
+    (failed,) = briefing.failed_stories
+    assert failed.reason == "the model endpoint timed out on every attempt"
+    assert 2 <= len(server.requests) <= 5  # about 1 s of 0.3 s timeouts, far below 50 attempts
