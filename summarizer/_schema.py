@@ -422,8 +422,3 @@ class DailyBriefing(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     replay: ReplayInfo | None = None
     changes: ChangeReport | None = None
-
-    @property
-    def complete(self) -> bool:
-        """True when every story was briefed."""
-        return not self.failed_stories

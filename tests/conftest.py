@@ -85,7 +85,6 @@ class Endpoint:
 
     settings: Settings
     server: AuthoredServer | None = None
-    live: bool = False
 
     def script(self, *replies: Reply) -> None:
         """The authored replies, in order; used only when recording against our server."""
@@ -100,7 +99,7 @@ def llm(request: pytest.FixtureRequest, record_mode: str) -> Iterator[Endpoint]:
         yield Endpoint(Settings(api_key="test-key", base_url="https://api.openai.com/v1"))
         return
     if _LIVE_KEY and request.node.get_closest_marker("live_ok"):
-        yield Endpoint(Settings(api_key=_LIVE_KEY, base_url=_LIVE_BASE_URL), live=True)
+        yield Endpoint(Settings(api_key=_LIVE_KEY, base_url=_LIVE_BASE_URL))
         return
     with AuthoredServer() as server:
         # One story at a time while recording: concurrent requests would land in the cassette in
