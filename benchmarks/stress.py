@@ -51,7 +51,7 @@ def main() -> None:
             seed=arguments.seed,
             failure_rate=arguments.failure_rate,
             malformed_rate=arguments.malformed_rate,
-            stall_seconds=2.0,
+            stall_seconds=4.0,
         ) as server:
             started = time.perf_counter()
             briefing = summarize([folder], settings=settings(server))

@@ -54,7 +54,7 @@ def settings(server: FaultServer, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "api_key": "test-key",
         "base_url": server.base_url,
-        "timeout": 1.0,
+        "timeout": 2.0,  # generous: a slow but valid answer must never look like a fault
         "max_attempts": 4,
         "max_retry_wait": 0.05,
         "max_reasks": 2,
@@ -64,7 +64,7 @@ def settings(server: FaultServer, **overrides: object) -> Settings:
 
 
 def run_day(tmp_path: Path, seed: int) -> tuple[DailyBriefing, FaultServer]:
-    with FaultServer(seed=seed, failure_rate=0.3, malformed_rate=0.1, stall_seconds=2.0) as server:
+    with FaultServer(seed=seed, failure_rate=0.3, malformed_rate=0.1, stall_seconds=4.0) as server:
         briefing = summarize([tmp_path], settings=settings(server))
     return briefing, server
 
