@@ -35,7 +35,7 @@ from ._replay import is_unrecorded_request
 from ._schema import Usage
 from ._settings import ExtractionMode, Settings
 
-__all__ = ["StructuredCreate", "make_structured_create", "retry_after_seconds"]
+__all__ = ["RETRIED_STATUS", "StructuredCreate", "make_structured_create", "retry_after_seconds"]
 
 logger = logging.getLogger("summarizer")
 
@@ -45,7 +45,7 @@ _MODES = {
     ExtractionMode.TOOLS: instructor.Mode.TOOLS,
     ExtractionMode.STRICT: instructor.Mode.JSON_SCHEMA,
 }
-_RETRIED_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+RETRIED_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 NO_ENDPOINT = (
     "no API key and no base URL: set OPENAI_API_KEY for OpenAI, or point --base-url "
@@ -58,7 +58,7 @@ def _is_transient(exception: BaseException) -> bool:
     if isinstance(exception, openai.APIConnectionError):  # includes timeouts
         return not is_unrecorded_request(exception.__cause__)
     if isinstance(exception, openai.APIStatusError):
-        return exception.status_code in _RETRIED_STATUS
+        return exception.status_code in RETRIED_STATUS
     return False
 
 

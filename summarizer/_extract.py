@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ._article import Article
 from ._budget import estimate_tokens
-from ._client import StructuredCreate
+from ._client import RETRIED_STATUS, StructuredCreate
 from ._errors import BudgetExhausted, ExtractionError
 from ._group import StoryGroup
 from ._merge import merge_extractions, split_to_fit
@@ -45,6 +45,18 @@ def _answer_text(completion: Any) -> str | None:
     return message.content if isinstance(message.content, str) else None
 
 
+def _status_reason(status: int) -> str:
+    if status in RETRIED_STATUS:
+        return f"the model endpoint answered HTTP {status} after every retry"
+    if status in (401, 403):
+        return f"the model endpoint refused the credentials (HTTP {status}): check OPENAI_API_KEY"
+    if status == 404:
+        return (
+            "the model endpoint has no such model or path (HTTP 404): check --model and --base-url"
+        )
+    return f"the model endpoint rejected the request (HTTP {status})"
+
+
 def _failure_reason(error: BaseException) -> str:
     """One line for the briefing: the deepest cause we recognise, never a message with secrets."""
     chain: list[BaseException] = []
@@ -58,7 +70,7 @@ def _failure_reason(error: BaseException) -> str:
         if is_unrecorded_request(cause):
             return unrecorded_request_reason(cause)
         if isinstance(cause, openai.APIStatusError):
-            return f"the model endpoint answered HTTP {cause.status_code} after every retry"
+            return _status_reason(cause.status_code)
         if isinstance(cause, openai.APITimeoutError):
             return "the model endpoint timed out on every attempt"
         if isinstance(cause, openai.APIConnectionError):

@@ -153,3 +153,14 @@ def test_retries_stop_at_the_time_bound_before_the_attempt_bound(tmp_path: Path)
     (failed,) = briefing.failed_stories
     assert failed.reason == "the model endpoint timed out on every attempt"
     assert 2 <= len(server.requests) <= 5  # about 1 s of 0.3 s timeouts, far below 50 attempts
+
+
+def test_refused_credentials_are_not_retried_and_say_what_to_check(tmp_path: Path) -> None:
+    write_day(tmp_path, stories=1)
+    with FaultServer(failure_rate=1.0, faults=["401"]) as server:
+        briefing = summarize([tmp_path], settings=settings(server))
+    (failed,) = briefing.failed_stories
+    assert failed.reason == (
+        "the model endpoint refused the credentials (HTTP 401): check OPENAI_API_KEY"
+    )
+    assert len(server.requests) == 1
