@@ -101,6 +101,10 @@ _TRAILER = re.compile(
     r"^(?:Don't Miss|Don’t Miss|Related(?: Articles| Stories)?|Read more|Read More|"
     r"Recommended|Advertisement|More from [\w ]+|Sign up for [\w ]+)\s*:?\s*$"
 )
+# "**Nairobi Observer** · 2025-11-15", "Electrek — November 18, 2025": a masthead and a date.
+_OUTLET_AND_DATE = re.compile(
+    r"^\**(?P<outlet>[A-Z][\w&.' -]{1,50}?)\**\s+[·—–|-]\s+(?P<date>[\w ,.-]{6,30})$"
+)
 _FRONT_MATTER = re.compile(r"\A---\n(?P<block>.*?)\n---\n", re.DOTALL)
 _SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
 _CORPORATE_SUFFIX = re.compile(r",?\s+(?:Ltd|Inc|LLC|Co|Corp|PLC|GmbH)\.?$", re.IGNORECASE)
@@ -272,6 +276,11 @@ def parse_article(
             if paragraph.startswith("#"):
                 meta.headline = meta.headline or paragraph.lstrip("#").strip()
                 continue
+            if byline := _OUTLET_AND_DATE.match(paragraph):
+                if (date := _parse_date_line(byline["date"])) is not None:
+                    meta.outlet = meta.outlet or byline["outlet"].strip()
+                    meta.published = meta.published or date
+                    continue
             if (date := _parse_date_line(paragraph)) is not None:
                 meta.published = meta.published or date
                 continue
@@ -288,13 +297,15 @@ def parse_article(
                 continue  # a subheading under the headline
             if dateline := _WIRE_DATELINE.match(paragraph):
                 meta.agency = dateline["agency"].strip()
-                meta.outlet = meta.outlet or meta.agency
                 paragraph = paragraph[dateline.end() :]
         body.append(paragraph)
 
     body_text = "\n\n".join(body).strip()
     if not body_text:
         raise InputError(source, "no article text after the headline")
+    # The agency of a dateline is the outlet only when nothing names a publisher: a copyright
+    # line below a wire story names the masthead that republished it.
+    meta.outlet = meta.outlet or meta.agency
     if meta.outlet is None and source != "-" and "#" not in source:
         meta.outlet = outlet_from_title(Path(source).name.split(".")[0], meta.headline)
     headline_from_lead = meta.headline is None

@@ -101,6 +101,28 @@ def test_markdown_front_matter_and_heading() -> None:
     assert article.body == "Dock workers returned to work on Thursday after a deal."
 
 
+def test_masthead_and_date_line_under_a_markdown_heading() -> None:
+    article = parse_article(
+        "# Death toll rises\n\n**Nairobi Observer** · 2025-11-15\n\nThe toll rose to 27.", "a.md"
+    )
+    assert (article.headline, article.outlet, article.published) == (
+        "Death toll rises",
+        "Nairobi Observer",
+        dt.date(2025, 11, 15),
+    )
+    assert article.body == "The toll rose to 27."
+
+
+def test_a_republished_wire_story_belongs_to_the_masthead_that_republished_it() -> None:
+    article = parse_article(
+        "Headline here\n\nBRUSSELS, Nov 14 (Continental Wire) - The Commission fined Meta.\n\n"
+        "© 2025 Coastal Business Daily",
+        "a.txt",
+    )
+    assert (article.outlet, article.agency) == ("Coastal Business Daily", "Continental Wire")
+    assert article.body == "The Commission fined Meta."
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
