@@ -276,11 +276,11 @@ def parse_article(
             if paragraph.startswith("#"):
                 meta.headline = meta.headline or paragraph.lstrip("#").strip()
                 continue
-            if byline := _OUTLET_AND_DATE.match(paragraph):
-                if (date := _parse_date_line(byline["date"])) is not None:
-                    meta.outlet = meta.outlet or byline["outlet"].strip()
-                    meta.published = meta.published or date
-                    continue
+            byline = _OUTLET_AND_DATE.match(paragraph)
+            if byline and (date := _parse_date_line(byline["date"])) is not None:
+                meta.outlet = meta.outlet or byline["outlet"].strip()
+                meta.published = meta.published or date
+                continue
             if (date := _parse_date_line(paragraph)) is not None:
                 meta.published = meta.published or date
                 continue
