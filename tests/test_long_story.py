@@ -13,7 +13,7 @@ from summarizer._merge import merge_extractions, split_to_fit
 
 from .conftest import AUTHORED, REPO, Endpoint, authored
 
-BUDGET = 1200  # tokens: the seeds' four originals need about 3,100
+BUDGET = 1300  # tokens: the seeds' four originals need about 3,300
 
 
 def _measure(articles: list[Any]) -> int:
