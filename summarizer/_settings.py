@@ -24,13 +24,17 @@ class ExtractionMode(StrEnum):
 class Settings(BaseSettings):
     """Everything a run can be configured with; each field also reads `SUMMARIZER_<NAME>`."""
 
-    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore")
+    # populate_by_name: `Settings(api_key=...)` in Python, while the environment is read only
+    # under the names below: a generic API_KEY or BASE_URL meant for something else never is.
+    model_config = SettingsConfigDict(
+        env_prefix="SUMMARIZER_", extra="ignore", populate_by_name=True
+    )
 
     api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("api_key", "OPENAI_API_KEY")
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "SUMMARIZER_API_KEY")
     )
     base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("base_url", "OPENAI_BASE_URL")
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "SUMMARIZER_BASE_URL")
     )
     model: str = "gpt-4o-mini"
     mode: ExtractionMode = ExtractionMode.TOOLS

@@ -11,6 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from summarizer import Settings
+
 from .fault_server import FaultServer
 from .test_faults import write_day
 
@@ -99,3 +103,17 @@ def test_ctrl_c_stops_promptly_and_leaves_no_file(tmp_path: Path) -> None:
     assert stopped_after < 5
     assert out.read_text() == "yesterday's briefing\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp files
+
+
+def test_a_generic_api_key_in_the_environment_is_never_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only OPENAI_API_KEY / SUMMARIZER_API_KEY count: an API_KEY meant for another service
+    must not be sent to the model endpoint."""
+    monkeypatch.setenv("API_KEY", "sk-other-service-0123456789")
+    monkeypatch.setenv("BASE_URL", "http://other-service.invalid/v1")
+    settings = Settings()
+    assert (settings.api_key, settings.base_url) == (None, None)
+    monkeypatch.setenv("SUMMARIZER_API_KEY", "sk-summarizer-0123456789")
+    assert Settings().api_key is not None
+    assert Settings().api_key.get_secret_value() == "sk-summarizer-0123456789"  # type: ignore[union-attr]
