@@ -55,12 +55,13 @@ from ._schema import (
     UnreadArticle,
     Usage,
 )
-from ._settings import ExtractionMode, Settings
+from ._settings import Backend, ExtractionMode, Settings
 from ._verify import quote_in_text
 
 __all__ = [
     "Account",
     "Article",
+    "Backend",
     "BudgetExhausted",
     "Change",
     "ChangeReport",

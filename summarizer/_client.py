@@ -15,7 +15,10 @@ import email.utils
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import instructor
@@ -29,13 +32,22 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from ._backends import RequestPlan
 from ._budget import Budget, estimate_tokens
 from ._errors import ConfigurationError
 from ._replay import is_unrecorded_request
 from ._schema import Usage
 from ._settings import ExtractionMode, Settings
 
-__all__ = ["RETRIED_STATUS", "StructuredCreate", "make_structured_create", "retry_after_seconds"]
+__all__ = [
+    "RETRIED_STATUS",
+    "RequestCount",
+    "StructuredCreate",
+    "citing",
+    "counting_requests",
+    "make_structured_create",
+    "retry_after_seconds",
+]
 
 logger = logging.getLogger("summarizer")
 
@@ -44,6 +56,8 @@ StructuredCreate = Callable[..., Awaitable[Any]]
 _MODES = {
     ExtractionMode.TOOLS: instructor.Mode.TOOLS,
     ExtractionMode.STRICT: instructor.Mode.JSON_SCHEMA,
+    ExtractionMode.JSON_SCHEMA: instructor.Mode.JSON_SCHEMA,
+    ExtractionMode.JSON: instructor.Mode.JSON,
 }
 RETRIED_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 
@@ -52,6 +66,38 @@ NO_ENDPOINT = (
     "(OPENAI_BASE_URL) at a local OpenAI-compatible server, e.g. http://localhost:11434/v1 "
     "for Ollama, http://localhost:8000/v1 for vLLM, http://localhost:1234/v1 for LM Studio"
 )
+
+
+@dataclass
+class RequestCount:
+    """Requests sent while `counting_requests` was active: the first, then any re-asks."""
+
+    sent: int = 0
+
+
+_REQUEST_COUNT: ContextVar[RequestCount | None] = ContextVar("request_count", default=None)
+_CITABLE_IDS: ContextVar[Sequence[str] | None] = ContextVar("citable_ids", default=None)
+
+
+@contextmanager
+def counting_requests() -> Iterator[RequestCount]:
+    """Count the requests sent (first attempts and re-asks, not transport retries) in the block."""
+    count = RequestCount()
+    token = _REQUEST_COUNT.set(count)
+    try:
+        yield count
+    finally:
+        _REQUEST_COUNT.reset(token)
+
+
+@contextmanager
+def citing(article_ids: Sequence[str]) -> Iterator[None]:
+    """Requests sent in the block offer exactly these article ids to cite."""
+    token = _CITABLE_IDS.set(list(article_ids))
+    try:
+        yield
+    finally:
+        _CITABLE_IDS.reset(token)
 
 
 def _is_transient(exception: BaseException) -> bool:
@@ -113,10 +159,11 @@ def _request_tokens(kwargs: dict[str, Any]) -> int:
     return estimate_tokens(json.dumps(kwargs.get("messages", [])) + json.dumps(schema))
 
 
-def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate:
+def make_structured_create(settings: Settings, usage: Usage, plan: RequestPlan) -> StructuredCreate:
     """An instructor-patched async `create` over the real openai client, counting into `usage`.
 
-    Every request — re-asks included — is checked against the run's budget before it is sent.
+    Every request — re-asks included — is shaped for its backend by `plan` and checked against
+    the run's budget before it is sent.
     """
     if settings.api_key is None and settings.base_url is None:
         raise ConfigurationError(NO_ENDPOINT)
@@ -127,7 +174,6 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
         max_retries=0,
         timeout=settings.timeout,
     )
-    strict = settings.mode is ExtractionMode.STRICT
     budget = Budget(
         usage,
         settings.model,
@@ -137,11 +183,9 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
     )
 
     async def create(**kwargs: Any) -> Any:
-        if strict and "response_format" in kwargs:
-            json_schema = dict(kwargs["response_format"]["json_schema"], strict=True)
-            kwargs = kwargs | {
-                "response_format": {"type": "json_schema", "json_schema": json_schema}
-            }
+        kwargs = plan.shape_request(kwargs, _CITABLE_IDS.get())
+        if (count := _REQUEST_COUNT.get()) is not None:
+            count.sent += 1
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
             wait=_WaitRetryAfterOrBackoff(settings.max_retry_wait),
@@ -150,7 +194,7 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
             before_sleep=_log_retry,
             reraise=True,
         )
-        with budget.reserve(_request_tokens(kwargs), int(kwargs.get("max_tokens") or 0)):
+        with budget.reserve(_request_tokens(kwargs), int(kwargs.get(plan.token_limit) or 0)):
             async for attempt in retrying:
                 with attempt:
                     response = await client.chat.completions.create(**kwargs)
@@ -158,4 +202,4 @@ def make_structured_create(settings: Settings, usage: Usage) -> StructuredCreate
         usage.cost_usd = budget.cost(usage.prompt_tokens, usage.completion_tokens)
         return response
 
-    return instructor.patch(create=create, mode=_MODES[settings.mode])
+    return instructor.patch(create=create, mode=_MODES[plan.mode])

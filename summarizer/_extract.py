@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 import openai
@@ -12,16 +13,17 @@ from pydantic import ValidationError
 
 from ._article import Article
 from ._budget import estimate_tokens
-from ._client import RETRIED_STATUS, StructuredCreate
+from ._client import RETRIED_STATUS, StructuredCreate, citing, counting_requests
 from ._errors import BudgetExhausted, ExtractionError
 from ._group import StoryGroup
 from ._merge import merge_extractions, split_to_fit
 from ._prompts import PromptSet
+from ._redact import one_line, redact
 from ._replay import is_unrecorded_request, unrecorded_request_reason
 from ._schema import DroppedItem, Story, StoryExtraction
 from ._settings import Settings
 from ._sources import build_story
-from ._verify import articles_in_scope, drop_unverified
+from ._verify import articles_in_scope, drop_unverified, snap_quotes
 
 __all__ = ["extract_story", "prompt_tokens"]
 
@@ -45,19 +47,42 @@ def _answer_text(completion: Any) -> str | None:
     return message.content if isinstance(message.content, str) else None
 
 
-def _status_reason(status: int) -> str:
+def server_message(error: openai.APIStatusError) -> str | None:
+    """What the server said about a refused request: `error.message` in OpenAI's shape, or the
+    `error` string some servers (LM Studio) send, or `message`/`detail` (Ollama, FastAPI)."""
+    body: object = error.body
+    if isinstance(body, dict) and "error" in body:
+        body = body["error"]
+    if isinstance(body, dict):
+        body = body.get("message") or body.get("detail") or body.get("error")
+        if isinstance(body, list):  # FastAPI's validation errors (Mistral, vLLM)
+            body = "; ".join(str(item.get("msg", item)) for item in body if isinstance(item, dict))
+    if isinstance(body, str) and body.strip():
+        return body
+    try:
+        text = error.response.text
+    except Exception:  # a streamed or already-closed body: no text to show
+        return None
+    return text if text.strip() else None
+
+
+def _status_reason(error: openai.APIStatusError, secrets: list[str]) -> str:
+    status = error.status_code
     if status in RETRIED_STATUS:
-        return f"the model endpoint answered HTTP {status} after every retry"
-    if status in (401, 403):
-        return f"the model endpoint refused the credentials (HTTP {status}): check OPENAI_API_KEY"
-    if status == 404:
-        return (
+        reason = f"the model endpoint answered HTTP {status} after every retry"
+    elif status in (401, 403):
+        reason = f"the model endpoint refused the credentials (HTTP {status}): check OPENAI_API_KEY"
+    elif status == 404:
+        reason = (
             "the model endpoint has no such model or path (HTTP 404): check --model and --base-url"
         )
-    return f"the model endpoint rejected the request (HTTP {status})"
+    else:
+        reason = f"the model endpoint rejected the request (HTTP {status})"
+    said = server_message(error) if status not in RETRIED_STATUS else None
+    return reason if said is None else f"{reason}: {one_line(redact(said, secrets))}"
 
 
-def _failure_reason(error: BaseException) -> str:
+def _failure_reason(error: BaseException, secrets: list[str]) -> str:
     """One line for the briefing: the deepest cause we recognise, never a message with secrets."""
     chain: list[BaseException] = []
     cause: BaseException | None = error
@@ -70,7 +95,7 @@ def _failure_reason(error: BaseException) -> str:
         if is_unrecorded_request(cause):
             return unrecorded_request_reason(cause)
         if isinstance(cause, openai.APIStatusError):
-            return _status_reason(cause.status_code)
+            return _status_reason(cause, secrets)
         if isinstance(cause, openai.APITimeoutError):
             return "the model endpoint timed out on every attempt"
         if isinstance(cause, openai.APIConnectionError):
@@ -97,6 +122,16 @@ def _salvage(
     return kept, dropped
 
 
+@dataclass
+class _Part:
+    """One request's outcome: what verified, what was dropped, and what it took."""
+
+    extraction: StoryExtraction
+    dropped: list[DroppedItem] = field(default_factory=list)
+    reasks: int = 0
+    quotes_repaired: int = 0
+
+
 async def _extract_part(
     articles: list[Article],
     scope: dict[str, Article],
@@ -104,32 +139,48 @@ async def _extract_part(
     create: StructuredCreate,
     prompts: PromptSet,
     settings: Settings,
-) -> tuple[StoryExtraction, list[DroppedItem]]:
-    """One model call over `articles`; quotes are verified against the whole articles `scope`."""
+) -> _Part:
+    """One model call over `articles`; quotes are verified against the whole articles `scope`.
+
+    Sampling and the name of the token-limit parameter are the backend's business: the request
+    plan sets them (see `_backends`).
+    """
     options: dict[str, Any] = {
         "model": settings.model,
         "messages": prompts.story_messages(articles),
     }
-    if settings.temperature is not None:
-        options["temperature"] = settings.temperature
+    secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
+    reasks = 0
     for output_budget in (settings.max_output_tokens, settings.max_output_tokens * 2):
         # A cut-off answer is not re-asked (it would be cut off again): it is asked once more
         # with twice the room, then reported.
         options["max_tokens"] = output_budget
         try:
-            with articles_in_scope(scope):
-                extraction: StoryExtraction = await create(
-                    response_model=StoryExtraction, max_retries=settings.max_reasks, **options
-                )
+            with (
+                articles_in_scope(scope),
+                citing(list(dict.fromkeys(a.id for a in articles))),
+                counting_requests() as sent,
+            ):
+                try:
+                    extraction: StoryExtraction = await create(
+                        response_model=StoryExtraction, max_retries=settings.max_reasks, **options
+                    )
+                finally:
+                    reasks += max(sent.sent - 1, 0)
         except InstructorRetryException as error:
             salvaged = _salvage(error, scope) if error.failed_attempts else None
             if salvaged is None:
-                raise ExtractionError(_failure_reason(error)) from error
-            return salvaged
+                raise ExtractionError(_failure_reason(error, secrets)) from error
+            kept, dropped = salvaged
+            snapped, repaired = snap_quotes(kept, scope)
+            return _Part(snapped, dropped, reasks, repaired)
         except IncompleteOutputException:
             logger.warning("answer cut off at %d output tokens", output_budget)
             continue
-        return extraction, []
+        except openai.APIError as error:
+            raise ExtractionError(_failure_reason(error, secrets)) from error
+        snapped, repaired = snap_quotes(extraction, scope)
+        return _Part(snapped, [], reasks, repaired)
     raise ExtractionError(
         f"the answer was cut off at {settings.max_output_tokens:,} and again at "
         f"{settings.max_output_tokens * 2:,} output tokens (SUMMARIZER_MAX_OUTPUT_TOKENS)"
@@ -155,9 +206,10 @@ async def extract_story(
     extractions: list[StoryExtraction] = []
     dropped: list[DroppedItem] = []
     failures: list[str] = []
+    reasks = quotes_repaired = 0
     for number, part in enumerate(parts, start=1):
         try:
-            extraction, part_dropped = await _extract_part(
+            outcome = await _extract_part(
                 part, scope, create=create, prompts=prompts, settings=settings
             )
         except ExtractionError as error:
@@ -168,10 +220,13 @@ async def extract_story(
             summary = f"part {number} of {len(parts)} (articles {ids})"
             dropped.append(DroppedItem(kind="part", summary=summary, reason=str(error)))
             continue
-        extractions.append(extraction)
-        dropped.extend(part_dropped)
+        extractions.append(outcome.extraction)
+        dropped.extend(outcome.dropped)
+        reasks += outcome.reasks
+        quotes_repaired += outcome.quotes_repaired
     if not extractions:
         raise ExtractionError(f"every one of its {len(parts)} parts failed: {failures[0]}")
     if len(parts) > 1:
         logger.info("story %s: extracted in %d parts and merged", group.id, len(parts))
-    return build_story(merge_extractions(extractions), group, dropped)
+    story = build_story(merge_extractions(extractions), group, dropped)
+    return story.model_copy(update={"reasks": reasks, "quotes_repaired": quotes_repaired})

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ._article import Article, main_date
+from ._backends import request_plan
 from ._client import make_structured_create
 from ._errors import ExtractionError
 from ._extract import extract_story
@@ -58,7 +59,8 @@ async def asummarize(
     prompts = load_prompts(settings.prompts_dir)
     articles, unread = _read(inputs, settings.max_file_bytes)
     usage = Usage()
-    create = make_structured_create(settings, usage)
+    plan = request_plan(settings)
+    create = make_structured_create(settings, usage, plan)
     groups = group_articles(articles)
     limit = asyncio.Semaphore(settings.concurrency)
 
@@ -80,11 +82,15 @@ async def asummarize(
         return result
 
     results = await asyncio.gather(*(brief(group) for group in groups))
+    stories = [r for r in results if isinstance(r, Story)]
+    usage.reasks = sum(story.reasks for story in stories)
+    usage.quotes_repaired = sum(story.quotes_repaired for story in stories)
     return DailyBriefing(
         date=date or main_date(articles),
         model=settings.model,
-        mode=settings.mode.value,
-        stories=[r for r in results if isinstance(r, Story)],
+        mode=plan.mode.value,
+        backend=plan.backend.value,
+        stories=stories,
         failed_stories=[r for r in results if isinstance(r, FailedStory)],
         unread_articles=unread,
         usage=usage,

@@ -338,6 +338,14 @@ class Story(StoryExtraction):
     disagreements: list[ReportedDisagreement]  # type: ignore[assignment]
     sources: list[Source]
     dropped: list[DroppedItem] = Field(default_factory=list)
+    reasks: int = Field(
+        default=0, description="Answers sent back to the model because they failed validation."
+    )
+    quotes_repaired: int = Field(
+        default=0,
+        description="Quotes that matched their article only up to case, quote marks, dashes or "
+        "spacing, and were replaced by the article's exact words.",
+    )
 
     def note_numbers(self, citations: list[Citation]) -> list[int]:
         """The source-note numbers of the articles `citations` point to, in order, once each."""
@@ -368,6 +376,10 @@ class Usage(BaseModel):
     completion_tokens: int = 0
     cost_usd: float | None = Field(
         default=None, description="From the price table; null when the model has no price."
+    )
+    reasks: int = Field(default=0, description="Requests that re-asked after a failed validation.")
+    quotes_repaired: int = Field(
+        default=0, description="Quotes replaced by their article's exact words."
     )
 
     @property
@@ -416,6 +428,9 @@ class DailyBriefing(BaseModel):
     date: dt.date | None
     model: str
     mode: str
+    backend: str | None = Field(
+        default=None, description="The server the requests were shaped for (see the README)."
+    )
     stories: list[Story]
     failed_stories: list[FailedStory] = Field(default_factory=list)
     unread_articles: list[UnreadArticle] = Field(default_factory=list)

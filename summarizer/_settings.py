@@ -5,20 +5,46 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ExtractionMode", "Settings"]
+__all__ = ["Backend", "ExtractionMode", "Settings"]
 
 
 class ExtractionMode(StrEnum):
     """How the schema reaches the model."""
 
+    AUTO = "auto"
+    """Chosen from the backend and model (see the README's backend table)."""
     TOOLS = "tools"
-    """Tool (function) calling: any OpenAI-compatible server (Ollama, vLLM, LM Studio)."""
+    """Tool (function) calling with a forced `tool_choice`."""
     STRICT = "strict"
     """OpenAI structured outputs: `response_format` JSON schema with `strict: true`."""
+    JSON_SCHEMA = "json_schema"
+    """`response_format` JSON schema without `strict`: local servers enforce it with a grammar."""
+    JSON = "json"
+    """JSON mode (`response_format: json_object`), the schema in the prompt: servers with
+    neither tool calling nor JSON schemas."""
+
+
+class Backend(StrEnum):
+    """The server behind the base URL; `auto` detects it from the URL."""
+
+    AUTO = "auto"
+    OPENAI = "openai"
+    AZURE = "azure"
+    OLLAMA = "ollama"
+    VLLM = "vllm"
+    LMSTUDIO = "lmstudio"
+    LLAMACPP = "llamacpp"
+    GROQ = "groq"
+    OPENROUTER = "openrouter"
+    GEMINI = "gemini"
+    ANTHROPIC = "anthropic"
+    MISTRAL = "mistral"
+    GENERIC = "generic"
 
 
 class Settings(BaseSettings):
@@ -37,8 +63,26 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "SUMMARIZER_BASE_URL")
     )
     model: str = "gpt-4o-mini"
-    mode: ExtractionMode = ExtractionMode.TOOLS
-    temperature: float | None = 0.0
+    mode: ExtractionMode = ExtractionMode.AUTO
+    backend: Backend = Field(
+        default=Backend.AUTO, description="The server behind base_url; detected when auto."
+    )
+    temperature: float | None = Field(
+        default=None,
+        description="Sampling temperature; by default 0, and not sent to reasoning models, "
+        "which refuse any value but 1.",
+    )
+    reasoning_effort: str | None = Field(
+        default=None, description="Sent as `reasoning_effort` (minimal, low, medium, high)."
+    )
+    reasoning_model: bool | None = Field(
+        default=None,
+        description="Whether the model is a reasoning model (o-series, gpt-5); guessed from its "
+        "name when unset. Set it for an Azure deployment whose name hides the model.",
+    )
+    token_limit_parameter: Literal["max_tokens", "max_completion_tokens"] | None = Field(
+        default=None, description="The parameter that caps the answer; the backend's by default."
+    )
     timeout: float = Field(default=120.0, gt=0, description="Seconds before one request times out.")
     max_attempts: int = Field(
         default=5, ge=1, description="Attempts per request on transport failures (429, 5xx, ...)."

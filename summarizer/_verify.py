@@ -1,7 +1,9 @@
 """Verify: every quote must stand in the article it cites.
 
 Matching forgives what typesetting changes — whitespace, curly or straight quote marks, the kind
-of dash, letter case — and nothing else: a changed, added or dropped word is a miss.
+of dash, letter case — and nothing else: a changed, added or dropped word is a miss. A quote that
+matches only up to typesetting is then replaced by the article's own words (`snap_quotes`), so a
+briefing never prints the model's version of a quotation.
 
 While a story is being extracted, `articles_in_scope` holds its articles and the schema's
 validator reports every miss to the model, which instructor re-asks. A context variable rather
@@ -11,11 +13,11 @@ than instructor's `context=` argument: instructor renders the messages as Jinja 
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,7 +29,9 @@ __all__ = [
     "citation_problems",
     "citation_problems_in_scope",
     "drop_unverified",
+    "find_quote",
     "quote_in_text",
+    "snap_quotes",
 ]
 
 MIN_QUOTE_WORDS = 3
@@ -37,22 +41,62 @@ _ARTICLES: ContextVar[Mapping[str, Article] | None] = ContextVar("articles", def
 _QUOTE_MARKS = str.maketrans(
     {c: "'" for c in "‘’‚‛′`´"} | {c: '"' for c in "“”„‟″«»"} | {c: "-" for c in "‐‑‒–—―−"}
 )
-_SPACE = re.compile(r"\s+")
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 _EDGE_PUNCTUATION = "\"' .,;:"
 
 
-def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTE_MARKS)
-    text = text.replace("\u00ad", "").replace("\u200b", "")
-    return _SPACE.sub(" ", text).strip().casefold()
+def _fold(text: str) -> tuple[str, list[int]]:
+    """`text` with typesetting folded away, and for each folded character its index in `text`.
+
+    Each character is folded on its own (compatibility forms, quote marks and dashes unified, case
+    folded, invisible characters dropped, whitespace runs made one space, spaces around a dash
+    dropped), so that a match in the folded text maps back to the exact span of the original.
+    """
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, character in enumerate(text):
+        if character in _INVISIBLE:
+            continue
+        for unit in unicodedata.normalize("NFKC", character).translate(_QUOTE_MARKS).casefold():
+            if unit.isspace():
+                if not folded or folded[-1] in " -":
+                    continue  # a run of spaces, or a space after a dash
+                unit = " "
+            elif unit == "-" and folded and folded[-1] == " ":
+                folded.pop()  # a space before a dash
+                origin.pop()
+            folded.append(unit)
+            origin.append(index)
+    if folded and folded[-1] == " ":
+        folded.pop()
+        origin.pop()
+    return "".join(folded), origin
+
+
+@lru_cache(maxsize=256)
+def _folded_article(text: str) -> tuple[str, list[int]]:
+    return _fold(text)
+
+
+def find_quote(quote: str, text: str) -> str | None:
+    """The words of `text` that `quote` copies, exactly as `text` has them; None if absent.
+
+    A quote may differ from the text in whitespace, quote marks, dashes, case and surrounding
+    punctuation; a changed, added or dropped word is a miss.
+    """
+    needle = _fold(quote)[0].strip(_EDGE_PUNCTUATION)
+    if not needle:
+        return None
+    haystack, origin = _folded_article(text)
+    start = haystack.find(needle)
+    if start < 0:
+        return None
+    return text[origin[start] : origin[start + len(needle) - 1] + 1]
 
 
 def quote_in_text(quote: str, text: str) -> bool:
     """True when `quote` appears in `text`, up to whitespace, quote marks, dashes and case."""
-    needle = _normalize(quote).strip(_EDGE_PUNCTUATION)
-    # Dashes may be spaced differently ("Press)–Masaaki" vs "Press) - Masaaki").
-    needle = re.sub(r" ?- ?", "-", needle)
-    return bool(needle) and needle in re.sub(r" ?- ?", "-", _normalize(text))
+    return find_quote(quote, text) is not None
 
 
 @contextmanager
@@ -94,7 +138,7 @@ def _citation_problem(citation: Citation, articles: Mapping[str, Article]) -> st
         return f"article id {citation.article_id!r} does not exist (the ids are: {known})"
     if len(citation.quote.split()) < MIN_QUOTE_WORDS:
         return f"the quote {citation.quote!r} is too short to support a claim"
-    if not quote_in_text(citation.quote, article.headline + "\n" + article.body):
+    if not quote_in_text(citation.quote, _article_text(article)):
         return f"the quote {citation.quote!r} is not in article {citation.article_id}"
     return None
 
@@ -163,3 +207,35 @@ def drop_unverified(
                 DroppedItem(kind="disagreement", summary=disagreement.topic, reason=reason)
             )
     return extraction.model_copy(update=updates), dropped
+
+
+def _article_text(article: Article) -> str:
+    return article.headline + "\n" + article.body
+
+
+def snap_quotes(
+    extraction: StoryExtraction, articles: Mapping[str, Article]
+) -> tuple[StoryExtraction, int]:
+    """Every verified quote replaced by the cited article's exact words; and how many changed."""
+    repaired = 0
+
+    def snapped(item: Any) -> Any:
+        nonlocal repaired
+        citations = []
+        for citation in item.citations:
+            article = articles.get(citation.article_id)
+            exact = find_quote(citation.quote, _article_text(article)) if article else None
+            if exact is not None and exact != citation.quote:
+                repaired += 1
+                citation = citation.model_copy(update={"quote": exact})
+            citations.append(citation)
+        return item.model_copy(update={"citations": citations})
+
+    updates: dict[str, list[Any]] = {
+        name: [snapped(item) for item in getattr(extraction, name)] for name, _, _ in _CITING_LISTS
+    }
+    updates["disagreements"] = [
+        d.model_copy(update={"accounts": [snapped(a) for a in d.accounts]})
+        for d in extraction.disagreements
+    ]
+    return extraction.model_copy(update=updates), repaired

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -21,17 +20,19 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
+from ._backends import detect_backend
 from ._changes import compare_briefings
 from ._errors import SummarizerError
-from ._files import write_atomically
+from ._files import check_writable, write_atomically
 from ._group import StoryGroup, group_articles
 from ._json_schema import SCHEMA_FILES, json_schema_text
 from ._pipeline import summarize
 from ._read import read_articles
+from ._redact import redact
 from ._render import render_json, render_markdown
 from ._replay import recorded_answers_are_authored, replaying
 from ._schema import DailyBriefing, FailedStory, ReplayInfo, Story
-from ._settings import ExtractionMode, Settings
+from ._settings import Backend, ExtractionMode, Settings
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PARTIAL", "main"]
 
@@ -49,9 +50,6 @@ def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
-_KEY_PATTERN = re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_-]{8,}|Bearer\s+\S+", re.IGNORECASE)
-
-
 class _Redact(logging.Filter):
     """Takes secrets out of every log line: the configured key, and anything shaped like a key.
 
@@ -63,10 +61,7 @@ class _Redact(logging.Filter):
         self._secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        for secret in self._secrets:
-            message = message.replace(secret, "[redacted]")
-        record.msg, record.args = _KEY_PATTERN.sub("[redacted]", message), None
+        record.msg, record.args = redact(record.getMessage(), self._secrets), None
         return True
 
 
@@ -123,6 +118,7 @@ Examples:
   summarizer brief today/ -o briefing.md
   summarizer brief 'today/*.md' --json briefing.json -o briefing.md
   summarizer brief today/ --base-url http://localhost:11434/v1 --model llama3.1
+  summarizer brief today/ --model gpt-5-mini --reasoning-effort low
   cat article.txt | summarizer brief -
   summarizer brief seeds/ --replay cassettes/seeds.yaml -o briefing.md
   summarizer brief today/ --since yesterday/briefing.json -o briefing.md
@@ -132,11 +128,12 @@ Environment:
   OPENAI_API_KEY    key for OpenAI (or any endpoint that wants one)
   OPENAI_BASE_URL   an OpenAI-compatible server (Ollama, vLLM, LM Studio)
   SUMMARIZER_MODEL  model name (default gpt-4o-mini)
-  SUMMARIZER_MODE   tools | strict
+  SUMMARIZER_MODE   auto | tools | strict | json_schema | json
+  SUMMARIZER_BACKEND  the server behind the base URL (default: detected)
 
 \b
-Exit codes: 0 ok, 1 error, 2 bad usage, 3 written but a story or article failed,
-130 interrupted.
+Exit codes: 0 ok, 1 error or no story briefed (nothing written), 2 bad usage,
+3 written but a story or article failed, 130 interrupted.
 """
 
 
@@ -159,8 +156,21 @@ Exit codes: 0 ok, 1 error, 2 bad usage, 3 written but a story or article failed,
 @click.option(
     "--mode",
     type=click.Choice([m.value for m in ExtractionMode]),
-    help="tools: tool calling, any OpenAI-compatible server; strict: OpenAI structured "
-    "outputs [env SUMMARIZER_MODE].",
+    help="auto: chosen for the backend and model (default); tools: tool calling; strict: "
+    "OpenAI structured outputs; json_schema: response_format JSON schema (local servers); "
+    "json: JSON mode [env SUMMARIZER_MODE].",
+)
+@click.option(
+    "--backend",
+    type=click.Choice([b.value for b in Backend]),
+    help="The server behind --base-url, when its address does not tell "
+    "[env SUMMARIZER_BACKEND; default: detected].",
+)
+@click.option(
+    "--reasoning-effort",
+    metavar="LEVEL",
+    help="reasoning_effort for reasoning models: minimal, low, medium, high "
+    "[env SUMMARIZER_REASONING_EFFORT].",
 )
 @click.option(
     "--date",
@@ -194,6 +204,8 @@ def brief(
     model: str | None,
     base_url: str | None,
     mode: str | None,
+    backend: str | None,
+    reasoning_effort: str | None,
     date: dt.date | None,
     prompts_dir: Path | None,
     replay: Path | None,
@@ -209,6 +221,8 @@ def brief(
             "model": model,
             "base_url": base_url,
             "mode": mode,
+            "backend": backend,
+            "reasoning_effort": reasoning_effort,
             "prompts_dir": prompts_dir,
         }.items()
         if value is not None
@@ -219,10 +233,20 @@ def brief(
         first = error.errors()[0]
         _fail(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
     if replay is not None:
-        # Nothing is contacted: no key is loaded, and the host is one that cannot resolve.
+        # Nothing is contacted: no key is loaded, and the host is one that cannot resolve. The
+        # requests are still shaped for the backend the settings point at.
+        if settings.backend is Backend.AUTO:
+            settings = settings.model_copy(update={"backend": detect_backend(settings.base_url)})
         settings = settings.model_copy(
             update={"api_key": None, "base_url": "https://replay.invalid/v1"}
         )
+    # A run is paid for before it is written: find an output that cannot be written first.
+    for target in (output, json_output):
+        if target is not None and str(target) != "-":
+            try:
+                check_writable(target)
+            except OSError as error:
+                _fail(f"{target}: cannot write ({error.strerror})")
 
     def progress(group: StoryGroup, result: Story | FailedStory) -> None:
         # Headlines and reasons come from articles and models: escaped, never read as markup.
@@ -250,6 +274,12 @@ def brief(
 
     if not briefing.stories and not briefing.failed_stories:
         _fail("no readable article in " + ", ".join(paths))
+    if not briefing.stories:
+        failed = len(briefing.failed_stories)
+        _fail(
+            f"no story could be briefed ({_count(failed, 'story', 'stories')} failed: "
+            f"{briefing.failed_stories[0].reason}); nothing was written"
+        )
     if earlier is not None:
         briefing.changes = compare_briefings(earlier, briefing, source=str(since))
 
@@ -264,7 +294,7 @@ def brief(
             write_atomically(output, markdown)
         elif str(json_output) != "-":
             click.echo(markdown, nl=False)
-    except OSError as error:
+    except OSError as error:  # write_atomically names the path it was given
         _fail(f"{error.filename}: cannot write ({error.strerror})")
 
     written = ", ".join(str(p) for p in (output, json_output) if p is not None and str(p) != "-")
@@ -273,7 +303,9 @@ def brief(
             f"{_count(len(briefing.stories), 'story', 'stories')} briefed, "
             f"{len(briefing.failed_stories)} failed, "
             f"{_count(len(briefing.unread_articles), 'article')} unread; "
-            f"{briefing.usage.total_tokens:,} tokens" + (f"; wrote {written}" if written else "")
+            f"{briefing.usage.total_tokens:,} tokens; "
+            f"{_count(briefing.usage.quotes_repaired, 'quote')} set to the article's exact words, "
+            f"{_count(briefing.usage.reasks, 're-ask')}" + (f"; wrote {written}" if written else "")
         )
     )
     if briefing.failed_stories or briefing.unread_articles:

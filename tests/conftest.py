@@ -104,7 +104,10 @@ def llm(request: pytest.FixtureRequest, record_mode: str) -> Iterator[Endpoint]:
     with AuthoredServer() as server:
         # One story at a time while recording: concurrent requests would land in the cassette in
         # arrival order, and an unchanged test would re-record as a different file.
-        settings = Settings(api_key="test-key", base_url=server.base_url, concurrency=1)
+        # Requests are shaped as for OpenAI, as they are when replayed (see above).
+        settings = Settings(
+            api_key="test-key", base_url=server.base_url, backend="openai", concurrency=1
+        )
         yield Endpoint(settings, server=server)
         assert server.unused_replies == 0, "the test scripted replies it never asked for"
 

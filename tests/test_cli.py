@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from summarizer.cli import cli
 
+from .authored_server import AuthoredServer
 from .conftest import GOLDEN, REPO
 
 SEEDS_CASSETTE = "cassettes/seeds.yaml"
@@ -112,15 +113,82 @@ def test_bad_date_is_a_usage_error() -> None:
     assert "'18/11/2025' is not a date in the form YYYY-MM-DD" in result.stderr
 
 
-def test_unrecorded_request_fails_the_story_naming_the_cassette_exit_3(tmp_path: Path) -> None:
+def test_a_run_that_briefs_no_story_exits_1_and_keeps_the_earlier_briefing(tmp_path: Path) -> None:
     out = tmp_path / "b.md"
+    out.write_text("yesterday's briefing\n")
     result = run(
         "brief", "seeds", "--replay", SEEDS_CASSETTE, "--model", "another-model", "-o", str(out)
     )
-    assert result.exit_code == 3
-    markdown = out.read_text()
-    assert "## Not briefed" in markdown
-    assert "cassettes/seeds.yaml holds no recording of this request" in markdown
+    assert result.exit_code == 1
+    assert out.read_text() == "yesterday's briefing\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.md"]  # no temporary file left
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: no story could be briefed (1 story failed: ")
+    assert "cassettes/seeds.yaml holds no recording of this request" in last
+    assert last.endswith("nothing was written")
+
+
+@pytest.mark.parametrize(
+    ("flag", "target", "reason"),
+    [
+        ("-o", "no/such/dir/briefing.md", "no such directory 'no/such/dir'"),
+        ("--json", "no/such/dir/briefing.json", "no such directory 'no/such/dir'"),
+    ],
+)
+def test_an_unwritable_output_stops_the_run_before_any_request(
+    tmp_path: Path, flag: str, target: str, reason: str
+) -> None:
+    with AuthoredServer() as server:
+        result = run("brief", "seeds", "--base-url", server.base_url, flag, target)
+    assert server.requests == []
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {target}: cannot write ({reason})\n"
+
+
+def test_an_output_in_a_read_only_folder_is_refused_naming_the_path(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        # Root writes anywhere; a read-only bind would need privileges the suite does not take.
+        # The mkstemp probe is what catches it, so exercise it with a file where a folder should be.
+        target = tmp_path / "a-file" / "briefing.md"
+        (tmp_path / "a-file").write_text("not a folder")
+        expected = f"no such directory '{tmp_path / 'a-file'}'"
+    else:
+        (tmp_path / "ro").mkdir(mode=0o555)
+        target = tmp_path / "ro" / "briefing.md"
+        expected = "Permission denied"
+    result = run("brief", "seeds", "--replay", SEEDS_CASSETTE, "-o", str(target))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {target}: cannot write ({expected})\n"
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_outputs_honour_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        result = run(
+            "brief",
+            "seeds",
+            "--replay",
+            SEEDS_CASSETTE,
+            "-o",
+            str(tmp_path / "b.md"),
+            "--json",
+            str(tmp_path / "b.json"),
+        )
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "b.md").stat().st_mode & 0o777 == mode
+    assert (tmp_path / "b.json").stat().st_mode & 0o777 == mode
+
+
+def test_rewriting_a_briefing_keeps_its_mode(tmp_path: Path) -> None:
+    out = tmp_path / "b.md"
+    out.write_text("old")
+    out.chmod(0o664)
+    assert run("brief", "seeds", "--replay", SEEDS_CASSETTE, "-o", str(out)).exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o664
+    assert out.read_text().startswith("# ")
 
 
 def test_unreadable_article_is_listed_the_rest_briefed_exit_3(tmp_path: Path) -> None:

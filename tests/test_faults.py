@@ -118,7 +118,10 @@ def test_retry_after_is_honoured(tmp_path: Path, caplog: pytest.LogCaptureFixtur
         ) as server,
         caplog.at_level(logging.WARNING, logger="summarizer"),
     ):
-        briefing = summarize([tmp_path], settings=settings(server, max_retry_wait=5))
+        # Half the answers are 429s: eight attempts make a story that never gets through unlikely.
+        briefing = summarize(
+            [tmp_path], settings=settings(server, max_retry_wait=5, max_attempts=8)
+        )
     assert len(briefing.stories) == 1
     assert server.outcomes["429"] >= 1
     assert "request failed (HTTP 429), attempt 1; retrying in 0.30s" in caplog.text
@@ -164,6 +167,7 @@ def test_refused_credentials_are_not_retried_and_say_what_to_check(tmp_path: Pat
         briefing = summarize([tmp_path], settings=settings(server))
     (failed,) = briefing.failed_stories
     assert failed.reason == (
-        "the model endpoint refused the credentials (HTTP 401): check OPENAI_API_KEY"
+        "the model endpoint refused the credentials (HTTP 401): check OPENAI_API_KEY: "
+        "authored fault 401"  # what the server said, after what to check
     )
     assert len(server.requests) == 1

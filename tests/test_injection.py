@@ -82,9 +82,13 @@ def test_injected_text_stays_inside_its_fence_and_changes_nothing_else(tmp_path:
     assert [m["role"] for m in messages] == ["system", "user"]  # type: ignore[index]
     # Everything but the article text is exactly what a benign article gets.
     assert messages[0] == benign["messages"][0]  # type: ignore[index]
-    assert {k: v for k, v in hostile.items() if k != "messages"} == {
-        k: v for k, v in benign.items() if k != "messages"
-    }
+    # The schema differs only in the article id it offers to cite: each request's own.
+    hostile_id, benign_id = (load_articles(tmp_path / d / "a.txt")[0].id for d in "hb")
+    rest = json.dumps({k: v for k, v in hostile.items() if k != "messages"})
+    assert f'"enum": ["{hostile_id}"]' in rest
+    assert rest.replace(hostile_id, benign_id) == json.dumps(
+        {k: v for k, v in benign.items() if k != "messages"}
+    )
     user = messages[1]["content"]  # type: ignore[index]
     fence = user.split("<<<ARTICLE ", 1)[1].split(">>>", 1)[0]
     opening, closing = f"<<<ARTICLE {fence}>>>", f"<<<END ARTICLE {fence}>>>"

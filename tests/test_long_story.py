@@ -10,6 +10,7 @@ import pytest
 from summarizer import StoryExtraction, group_articles, load_articles, load_prompts, summarize
 from summarizer._extract import prompt_tokens
 from summarizer._merge import merge_extractions, split_to_fit
+from summarizer._verify import find_quote
 
 from .conftest import AUTHORED, REPO, Endpoint, authored
 
@@ -87,5 +88,17 @@ def test_long_story_is_extracted_in_parts_and_merged(
     assert all(len(text) // 4 < BUDGET for text in sent)
     (story,) = briefing.stories
     assert story.dropped == []
-    assert _citations(story) == set().union(*(_citations(p) for p in _parts()))
+    # Every authored citation is kept, its quote set to the article's exact words.
+    articles = {a.id: a for a in load_articles(REPO / "seeds")}
+    expected = {
+        (
+            label,
+            article_id,
+            find_quote(quote, articles[article_id].headline + "\n" + articles[article_id].body),
+        )
+        for part in _parts()
+        for label, article_id, quote in _citations(part)
+    }
+    assert _citations(story) == expected
+    assert story.quotes_repaired > 0
     assert briefing.usage.requests == 4

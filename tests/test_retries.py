@@ -98,8 +98,9 @@ def test_invalid_json_is_reasked_with_the_error(llm: Endpoint, vcr: Any) -> None
     assert briefing.usage.requests == 2
     first, second = _bodies(vcr)
     assert len(second["messages"]) == len(first["messages"]) + 2
-    assert second["messages"][-1]["role"] == "tool"
-    assert "Validation Error" in second["messages"][-1]["content"]
+    # Structured outputs (the default for OpenAI) re-ask in a user turn; tool calling in a tool turn.
+    assert second["messages"][-1]["role"] == "user"
+    assert "validation error for StoryExtraction" in second["messages"][-1]["content"]
 
 
 @pytest.mark.vcr
