@@ -47,18 +47,26 @@ def _answer_text(completion: Any) -> str | None:
     return message.content if isinstance(message.content, str) else None
 
 
+def _said(body: object, depth: int = 0) -> str | None:
+    if isinstance(body, str):
+        return body if body.strip() else None
+    if isinstance(body, list):  # FastAPI-style validation errors: [{"loc": ..., "msg": ...}]
+        said = [_said(item, depth + 1) for item in body]
+        return "; ".join(s for s in said if s) or None
+    if isinstance(body, dict) and depth < 4:
+        for key in ("error", "message", "msg", "detail"):
+            if key in body and (said := _said(body[key], depth + 1)):
+                return said
+    return None
+
+
 def server_message(error: openai.APIStatusError) -> str | None:
     """What the server said about a refused request: `error.message` in OpenAI's shape, or the
-    `error` string some servers (LM Studio) send, or `message`/`detail` (Ollama, FastAPI)."""
-    body: object = error.body
-    if isinstance(body, dict) and "error" in body:
-        body = body["error"]
-    if isinstance(body, dict):
-        body = body.get("message") or body.get("detail") or body.get("error")
-        if isinstance(body, list):  # FastAPI's validation errors (Mistral, vLLM)
-            body = "; ".join(str(item.get("msg", item)) for item in body if isinstance(item, dict))
-    if isinstance(body, str) and body.strip():
-        return body
+    `error` string some servers send (LM Studio), or `message`/`detail` (Ollama, FastAPI-based
+    servers such as Mistral's and vLLM's)."""
+    said = _said(error.body)
+    if said is not None:
+        return said
     try:
         text = error.response.text
     except Exception:  # a streamed or already-closed body: no text to show

@@ -87,6 +87,8 @@ def find_quote(quote: str, text: str) -> str | None:
     needle = _fold(quote)[0].strip(_EDGE_PUNCTUATION)
     if not needle:
         return None
+    if quote in text:
+        return quote
     haystack, origin = _folded_article(text)
     start = haystack.find(needle)
     if start < 0:

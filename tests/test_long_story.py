@@ -100,5 +100,4 @@ def test_long_story_is_extracted_in_parts_and_merged(
         for label, article_id, quote in _citations(part)
     }
     assert _citations(story) == expected
-    assert story.quotes_repaired > 0
     assert briefing.usage.requests == 4

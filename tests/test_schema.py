@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import yaml
 from click.testing import CliRunner
 from openai.lib._pydantic import to_strict_json_schema
 
-from summarizer import DailyBriefing, StoryExtraction
+from summarizer import DailyBriefing, Settings, StoryExtraction
 from summarizer._json_schema import SCHEMA_FILES, json_schema_text
 from summarizer.cli import cli
 
 from .conftest import GOLDEN, REPO
+from .strict_rules import check_strict_schema
 
 
 def test_schema_files_match_the_models() -> None:
@@ -56,6 +59,45 @@ def test_extraction_schema_meets_strict_structured_output_rules() -> None:
     # openai's own converter accepts it and changes nothing that matters.
     strict = to_strict_json_schema(StoryExtraction)
     assert strict["required"] == schema["required"]
+
+
+def _strict_schema_as_sent() -> tuple[dict[str, Any], list[str]]:
+    """The schema the seeds' request carries (cassettes/seeds.yaml, recorded through the real
+    client with the default settings), and the ids of the articles in that request."""
+    cassette = yaml.safe_load((REPO / "cassettes" / "seeds.yaml").read_text(encoding="utf-8"))
+    (interaction,) = cassette["interactions"]
+    body = interaction["request"]["parsed_body"]
+    assert body["model"] == Settings().model and "tools" not in body
+    json_schema = body["response_format"]["json_schema"]
+    assert json_schema["strict"] is True
+    ids = re.findall(r"^id: (\w+)$", body["messages"][1]["content"], flags=re.MULTILINE)
+    return json_schema["schema"], ids
+
+
+def test_the_shipped_schema_meets_every_rule_of_strict_structured_outputs() -> None:
+    report = check_strict_schema(_strict_schema_as_sent()[0])
+    assert report.problems == []
+    # Measured, against the documented limits (5,000 / 10 / 1,000 / 120,000):
+    assert (report.properties, report.nesting, report.enum_values) == (46, 5, 42)
+    assert report.string_length < 1_000
+
+
+def test_the_strict_checker_catches_what_openai_refuses() -> None:
+    schema = StoryExtraction.model_json_schema()  # pydantic's own: $ref beside a description
+    assert any("$ref has sibling" in p for p in check_strict_schema(schema).problems)
+    loose = {"type": "object", "properties": {"a": {"type": "string", "default": "x"}}}
+    problems = check_strict_schema(loose).problems
+    assert "root.a: keyword 'default' is not supported" in problems
+    assert "root: additionalProperties must be false" in problems
+    assert "root: every property must be required" in problems
+
+
+def test_in_strict_mode_an_article_id_can_only_be_one_in_the_request() -> None:
+    schema, ids = _strict_schema_as_sent()
+    assert sorted(ids) == ["0f9ce364", "1d026c13", "782e35d0", "e0f690c0"]  # the copy is not sent
+    article_id = schema["$defs"]["Citation"]["properties"]["article_id"]
+    assert article_id["enum"] == ids
+    assert article_id["type"] == "string"
 
 
 def test_every_model_facing_field_is_described_for_the_model() -> None:

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import pytest
 
-from summarizer import StoryExtraction, parse_article, quote_in_text
-from summarizer._verify import articles_in_scope, citation_problems, drop_unverified
+from summarizer import (
+    StoryExtraction,
+    escape_markdown,
+    load_articles,
+    parse_article,
+    quote_in_text,
+    render_markdown,
+    summarize,
+)
+from summarizer._verify import articles_in_scope, citation_problems, drop_unverified, snap_quotes
+
+from .backend_server import BackendServer
+from .conftest import AUTHORED, REPO
 
 TEXT = (
     "Kanai countered by saying that “public security has absolutely not deteriorated” — and "
@@ -116,3 +131,112 @@ def test_drop_unverified_keeps_what_verifies_and_reports_the_rest() -> None:
         ("party citation", "Masaaki Kanai"),
         ("party", "Masaaki Kanai"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("quote", "exact"),
+    [
+        ("public security has absolutely not deteriorated", None),  # already exact
+        (
+            '"public security has absolutely not deteriorated"',
+            "public security has absolutely not deteriorated",
+        ),
+        ("KANAI COUNTERED BY SAYING", "Kanai countered by saying"),
+        ('that "public security has', "that “public security has"),
+        ('deteriorated" - and asked China', "deteriorated” — and asked China"),
+        ("kanai countered  by\nsaying that", "Kanai countered by saying that"),
+    ],
+)
+def test_a_quote_that_slipped_is_set_to_the_articles_exact_words(
+    quote: str, exact: str | None
+) -> None:
+    article = parse_article("Kanai\n\n" + TEXT, source="a.txt")
+    extraction = StoryExtraction.model_validate(
+        {
+            "headline": "h",
+            "bottom_line": "b",
+            "parties": [
+                {
+                    "name": "Masaaki Kanai",
+                    "kind": "official",
+                    "role": "envoy",
+                    "side": "Japan",
+                    "citations": [{"article_id": article.id, "quote": quote}],
+                }
+            ],
+            "demands": [],
+            "positions": [],
+            "consequences": [],
+            "timeline": [],
+            "disagreements": [],
+        }
+    )
+    snapped, repaired = snap_quotes(extraction, {article.id: article})
+    assert snapped.parties[0].citations[0].quote == (exact or quote)
+    assert repaired == (0 if exact is None else 1)
+
+
+def _slip(quote: str, number: int) -> str:
+    """What models do to a quotation: case, straight quote marks, hyphens for dashes, spacing."""
+    slipped = quote.translate(
+        str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-"})
+    )
+    if number % 2 == 0:
+        slipped = slipped[:1].swapcase() + slipped[1:]
+    if number % 3 == 0:
+        slipped = slipped.replace(" ", "  ", 1)
+    return slipped
+
+
+def test_every_quote_in_the_briefing_is_the_articles_own_words_even_when_the_model_slipped() -> (
+    None
+):
+    answer = json.loads((AUTHORED / "seeds.json").read_text(encoding="utf-8"))
+    slipped = 0
+    for number, (_, citation) in enumerate(_citations_of(answer)):
+        changed = _slip(citation["quote"], number)
+        slipped += changed != citation["quote"]
+        citation["quote"] = changed
+    assert slipped >= 40  # most of the 57 quotes carry a slip
+    articles = {a.id: a for a in load_articles(REPO / "seeds")}
+    with BackendServer(
+        "openai", json.dumps(answer), origin="tests/authored/seeds.json, slipped"
+    ) as server:
+        briefing = summarize(
+            [REPO / "seeds"], api_key="k", base_url=server.base_url, backend="openai"
+        )
+
+    (story,) = briefing.stories
+    assert story.dropped == [] and story.reasks == 0  # slips are repaired, not re-asked
+    not_verbatim = sum(
+        c["quote"] not in articles[c["article_id"]].headline + "\n" + articles[c["article_id"]].body
+        for _, c in _citations_of(answer)
+    )
+    assert not_verbatim >= slipped  # the authored answer itself had a few typesetting slips
+    assert story.quotes_repaired == not_verbatim == briefing.usage.quotes_repaired
+    quotes = _citations_of(story.model_dump())
+    assert len(quotes) == 57
+    for _, citation in quotes:
+        article = articles[citation["article_id"]]
+        assert citation["quote"] in article.headline + "\n" + article.body, citation["quote"]
+    # What the briefing prints inside quotation marks is one of those verbatim quotes.
+    printed = re.findall(r"^\s*> “(.*)”$", render_markdown(briefing), flags=re.MULTILINE)
+    assert len(printed) >= 20
+    verbatim = {escape_markdown(c["quote"]) for _, c in quotes}
+    assert [q for q in printed if q not in verbatim] == []
+
+
+def _citations_of(extraction: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    found = [
+        (name, citation)
+        for name in ("parties", "demands", "positions", "consequences", "timeline")
+        for item in extraction[name]
+        for citation in item["citations"]
+    ]
+    found += [
+        ("disagreements", citation)
+        for disagreement in extraction["disagreements"]
+        for account in disagreement["accounts"]
+        for citation in account["citations"]
+    ]
+    return found
