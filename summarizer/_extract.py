@@ -51,8 +51,8 @@ def _said(body: object, depth: int = 0) -> str | None:
     if isinstance(body, str):
         return body if body.strip() else None
     if isinstance(body, list):  # FastAPI-style validation errors: [{"loc": ..., "msg": ...}]
-        said = [_said(item, depth + 1) for item in body]
-        return "; ".join(s for s in said if s) or None
+        parts = [_said(item, depth + 1) for item in body]
+        return "; ".join(part for part in parts if part) or None
     if isinstance(body, dict) and depth < 4:
         for key in ("error", "message", "msg", "detail"):
             if key in body and (said := _said(body[key], depth + 1)):
