@@ -197,7 +197,7 @@ BACKENDS: dict[Backend, BackendProfile] = {
                 "https://github.com/pydantic/pydantic-ai/issues/6593",
             ),
             "function calling with a named `tool_choice`; the token limit is `max_tokens` "
-            "(`max_completion_tokens` is refused with HTTP 422)",
+            "(Azure's Mistral gateway refuses `max_completion_tokens` with HTTP 422)",
         ),
         BackendProfile(
             Backend.GENERIC,

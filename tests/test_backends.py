@@ -264,3 +264,12 @@ def test_the_cli_shows_the_refusal_and_writes_nothing(tmp_path: Path) -> None:
         result.stderr
     )
     assert "sk-live-0123456789abcdef" not in result.stderr + result.stdout
+
+
+def test_the_readme_table_is_the_backend_table() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for backend, profile in BACKENDS.items():
+        (row,) = [line for line in readme.splitlines() if line.startswith(f"| {profile.label} (`")]
+        assert f"(`{backend.value}`)" in row
+        assert f"| `{profile.mode.value}` | `{profile.token_limit}` |" in row
+        assert all(f"]({source})" in row for source in profile.sources)
