@@ -71,7 +71,9 @@ async def asummarize(
                     group, create=create, prompts=prompts, settings=settings
                 )
             except ExtractionError as error:
-                logger.error("story %s not briefed: %s", group.id, error)
+                # A caller with a progress callback reports the failure itself; say it once.
+                log = logger.error if on_story is None else logger.info
+                log("story %s not briefed: %s", group.id, error)
                 result = FailedStory(
                     id=group.id,
                     headlines=[a.headline for a in group.articles],

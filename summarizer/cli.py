@@ -298,14 +298,21 @@ def brief(
         _fail(f"{error.filename}: cannot write ({error.strerror})")
 
     written = ", ".join(str(p) for p in (output, json_output) if p is not None and str(p) != "-")
+    usage = briefing.usage
+    repairs = [
+        f"{_count(usage.quotes_repaired, 'quote')} set to the article's exact words"
+        if usage.quotes_repaired
+        else "",
+        _count(usage.reasks, "re-ask") if usage.reasks else "",
+    ]
     _stderr.print(
         escape(
             f"{_count(len(briefing.stories), 'story', 'stories')} briefed, "
             f"{len(briefing.failed_stories)} failed, "
             f"{_count(len(briefing.unread_articles), 'article')} unread; "
-            f"{briefing.usage.total_tokens:,} tokens; "
-            f"{_count(briefing.usage.quotes_repaired, 'quote')} set to the article's exact words, "
-            f"{_count(briefing.usage.reasks, 're-ask')}" + (f"; wrote {written}" if written else "")
+            f"{usage.total_tokens:,} tokens"
+            + "".join(f"; {part}" for part in repairs if part)
+            + (f"; wrote {written}" if written else "")
         )
     )
     if briefing.failed_stories or briefing.unread_articles:
