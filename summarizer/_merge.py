@@ -21,6 +21,8 @@ from ._schema import (
     ConsequenceStatus,
     DemandStatus,
     Disagreement,
+    EventStatus,
+    Party,
     StoryExtraction,
 )
 from ._verify import articles_in_scope
@@ -32,6 +34,7 @@ Measure = Callable[[list[Article]], int]
 _SENTENCE = re.compile(r"(?<=[.!?…”\"])\s+")
 # When parts disagree on an item's state, the most advanced state wins.
 _DEMAND_ORDER = [DemandStatus.EXPECTED, DemandStatus.MADE, DemandStatus.REJECTED, DemandStatus.MET]
+_EVENT_ORDER = [EventStatus.EXPECTED, EventStatus.SCHEDULED, EventStatus.OCCURRED]
 _CONSEQUENCE_ORDER = [
     ConsequenceStatus.FEARED,
     ConsequenceStatus.ANNOUNCED,
@@ -110,6 +113,34 @@ def _merge(items: Iterable[Any], key: Callable[[Any], tuple[str, ...]], **pick: 
     return result
 
 
+def _merge_parties(parties: list[Party]) -> list[Party]:
+    """Parties that share a name or an alias are one party, under the longest name."""
+    groups: list[list[Party]] = []
+    for party in parties:
+        names = {_key(n) for n in [party.name, *party.aliases]}
+        home = next(
+            (g for g in groups if names & {_key(n) for p in g for n in [p.name, *p.aliases]}), None
+        )
+        if home is None:
+            groups.append([party])
+        else:
+            home.append(party)
+    merged = []
+    for same in groups:
+        name = max((p.name for p in same), key=len)
+        aliases = dict.fromkeys(n for p in same for n in [p.name, *p.aliases] if n != name)
+        merged.append(
+            same[0].model_copy(
+                update={
+                    "name": name,
+                    "aliases": list(aliases),
+                    "citations": _citations(p.citations for p in same),
+                }
+            )
+        )
+    return merged
+
+
 def _most_advanced(order: list[Any]) -> Callable[[list[Any]], Any]:
     return lambda values: max(values, key=order.index)
 
@@ -129,19 +160,31 @@ def merge_extractions(parts: list[StoryExtraction]) -> StoryExtraction:
         return StoryExtraction(
             headline=parts[0].headline,
             bottom_line=parts[0].bottom_line,
-            parties=_merge(every("parties"), lambda p: _key(p.name)),
+            parties=_merge_parties(every("parties")),
+            actions=_merge(
+                every("actions"),
+                lambda a: _key(a.actor, a.category, a.action, a.target, a.date),
+            ),
             demands=_merge(
                 every("demands"),
                 lambda d: _key(d.demander, d.addressee, d.demand),
                 status=_most_advanced(_DEMAND_ORDER),
             ),
-            positions=_merge(every("positions"), lambda p: _key(p.party, p.stance)),
+            positions=_merge(
+                every("positions"),
+                lambda p: _key(p.party, p.stance),
+                status=_most_advanced(_EVENT_ORDER),
+            ),
             consequences=_merge(
                 every("consequences"),
                 lambda c: _key(c.description),
                 status=_most_advanced(_CONSEQUENCE_ORDER),
             ),
-            timeline=_merge(every("timeline"), lambda e: _key(e.date, e.event)),
+            timeline=_merge(
+                every("timeline"),
+                lambda e: _key(e.date, e.event),
+                status=_most_advanced(_EVENT_ORDER),
+            ),
             disagreements=[
                 same[0].model_copy(
                     update={

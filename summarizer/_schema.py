@@ -22,6 +22,7 @@ from ._verify import citation_problems_in_scope
 
 __all__ = [
     "Account",
+    "Action",
     "Change",
     "ChangeReport",
     "Citation",
@@ -33,12 +34,15 @@ __all__ = [
     "DemandStatus",
     "Disagreement",
     "DroppedItem",
+    "EventStatus",
     "FailedStory",
     "Party",
     "PartyKind",
+    "PloverCategory",
     "Position",
     "ReplayInfo",
     "ReportedAccount",
+    "ReportedAction",
     "ReportedConsequence",
     "ReportedDemand",
     "ReportedDisagreement",
@@ -58,18 +62,20 @@ class _ModelFacing(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Citation(_ModelFacing):
-    """Where a claim comes from: one article, and words copied from it."""
+_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 
-    article_id: str = Field(
-        description="The id of the article the quote is copied from, exactly as written in that "
-        "article's header (8 hexadecimal characters)."
-    )
-    quote: str = Field(
-        description="Words copied verbatim from that article's text: the same words in the same "
-        "order, 5 to 40 words, no paraphrase, no ellipsis, no words added. Choose the words that "
-        "state the fact; a quote that is not in the article is rejected."
-    )
+
+class Citation(_ModelFacing):
+    """Evidence for an item."""
+
+    article_id: str
+    quote: str
+    via: str | None = Field(description="Who the article credits for the words, if anyone.")
+
+
+class _Cited(_ModelFacing):
+    # Declared first, so that every item opens with its evidence and the claim follows from it.
+    citations: list[Citation]
 
 
 class PartyKind(StrEnum):
@@ -80,29 +86,55 @@ class PartyKind(StrEnum):
     PERSON = "person"
 
 
-class Party(_ModelFacing):
-    """A state, official, organisation, company or person acting or acted upon in the story."""
+class Party(_Cited):
+    """Anyone acting or acted upon."""
 
-    name: str = Field(
-        description="The party's name in its fullest form in the articles, e.g. 'Masaaki Kanai' "
-        "or 'Chinese Foreign Ministry'. Use this exact name wherever the party is referred to."
-    )
-    kind: PartyKind = Field(
-        description="state for a country or government as a whole; official for a person acting "
-        "in an office; organisation for a ministry, agency, party or group; company for a "
-        "business; person for anyone else."
-    )
-    role: str = Field(
-        description="Who the party is, in one short phrase taken from the articles, e.g. "
-        "'Director-general, Asian and Oceanian Affairs Bureau, Japanese Foreign Ministry'."
-    )
-    side: str = Field(
-        description="The state or camp the party belongs to or speaks for, e.g. 'Japan' for a "
-        "Japanese minister; a state's own name for a state; 'none' if it takes no side."
-    )
-    citations: list[Citation] = Field(
-        description="At least one quote that names the party and shows its role."
-    )
+    name: str
+    aliases: list[str] = Field(description="Other names the articles use: 'Liu', 'Kanai Masaaki'.")
+    kind: PartyKind
+    role: str = Field(description="A short phrase from the articles.")
+    side: str = Field(description="The state or camp it speaks for; 'none' if neutral.")
+
+
+class EventStatus(StrEnum):
+    OCCURRED = "occurred"
+    SCHEDULED = "scheduled"
+    EXPECTED = "expected"
+
+
+class PloverCategory(StrEnum):
+    """PLOVER event types (eventdata.parusanalytics.com/data.dir/plover_reference.html)."""
+
+    AGREE = "AGREE"
+    CONSULT = "CONSULT"
+    SUPPORT = "SUPPORT"
+    CONCEDE = "CONCEDE"
+    COOPERATE = "COOPERATE"
+    AID = "AID"
+    RETREAT = "RETREAT"
+    INVESTIGATE = "INVESTIGATE"
+    DEMAND = "DEMAND"
+    DISAPPROVE = "DISAPPROVE"
+    REJECT = "REJECT"
+    THREATEN = "THREATEN"
+    PROTEST = "PROTEST"
+    CRIME = "CRIME"
+    SANCTION = "SANCTION"
+    MOBILIZE = "MOBILIZE"
+    COERCE = "COERCE"
+    ASSAULT = "ASSAULT"
+
+
+class Action(_Cited):
+    """What a party does to another."""
+
+    actor: str
+    category: PloverCategory
+    cameo: str | None = Field(description="CAMEO code, e.g. '112'.")
+    action: str = Field(description="A verb phrase: 'summoned the ambassador'.")
+    target: str | None
+    status: EventStatus
+    date: str | None = Field(pattern=_DATE_PATTERN)
 
 
 class DemandStatus(StrEnum):
@@ -112,34 +144,21 @@ class DemandStatus(StrEnum):
     MET = "met"
 
 
-class Demand(_ModelFacing):
-    """Something one party asks of another: a retraction, an action, an assurance."""
+class Demand(_Cited):
+    """What one party asks of another."""
 
-    demander: str = Field(description="The party making the demand, by its name in `parties`.")
-    addressee: str = Field(description="The party the demand is made of, by its name in `parties`.")
-    demand: str = Field(
-        description="What is demanded, as a short verb phrase: 'retract the prime minister's "
-        "remarks on Taiwan'. Only what the articles say was demanded, not what might be."
-    )
-    status: DemandStatus = Field(
-        description="expected: only an article written before the event says it was planned or "
-        "expected to be made; made: demanded and not yet answered; rejected: the addressee "
-        "refused it, as the articles report; met: the addressee did what was demanded."
-    )
-    citations: list[Citation] = Field(description="At least one quote that states the demand.")
+    demander: str
+    addressee: str
+    demand: str = Field(description="A verb phrase: 'retract the remarks'.")
+    status: DemandStatus
 
 
-class Position(_ModelFacing):
-    """A party's stated stance on the matter at issue."""
+class Position(_Cited):
+    """A party's stance, attributed and neutral."""
 
-    party: str = Field(description="The party holding the position, by its name in `parties`.")
-    stance: str = Field(
-        description="The stance in one sentence, attributed and neutral: what the party says, "
-        "not whether it is right."
-    )
-    citations: list[Citation] = Field(
-        description="At least one quote in which the stance is stated."
-    )
+    party: str
+    stance: str = Field(description="One sentence.")
+    status: EventStatus
 
 
 class ConsequenceDomain(StrEnum):
@@ -157,90 +176,55 @@ class ConsequenceStatus(StrEnum):
     FEARED = "feared"
 
 
-class Consequence(_ModelFacing):
-    """Something that happened, or is expected to happen, because of the event."""
+class Consequence(_Cited):
+    """An effect of the event."""
 
-    description: str = Field(
-        description="The consequence in one sentence, e.g. 'Two Japanese film releases in China "
-        "were postponed.'"
-    )
-    domain: ConsequenceDomain = Field(description="The area of life the consequence falls in.")
-    according_to: str = Field(
-        description="Whose claim this is: the name of the party (as in `parties`) whose "
-        "statement the article relays, or 'outlet' when the article asserts it in its own voice."
-    )
-    status: ConsequenceStatus = Field(
-        description="happened: the articles report it as done; announced: officially decided or "
-        "scheduled but not yet done; feared: only expected, warned of or speculated about."
-    )
-    citations: list[Citation] = Field(description="At least one quote that reports it.")
+    description: str = Field(description="One sentence.")
+    domain: ConsequenceDomain
+    according_to: str
+    status: ConsequenceStatus
 
 
-class Account(_ModelFacing):
-    """One side of a disagreement: what some articles say, and in whose voice."""
+class Account(_Cited):
+    """One side of a disagreement."""
 
-    claim: str = Field(
-        description="The claim or framing in one sentence, as these articles give it."
-    )
-    according_to: str = Field(
-        description="The party (as in `parties`) whose statement the articles relay, or 'outlet' "
-        "when the articles assert it in their own voice."
-    )
-    citations: list[Citation] = Field(
-        description="At least one quote from each article that gives this account."
-    )
+    claim: str = Field(description="One sentence.")
+    according_to: str
 
 
 class Disagreement(_ModelFacing):
-    """A point on which the articles differ: a fact, a figure, or how the event is framed."""
+    """A fact, figure or framing the articles differ on."""
 
-    topic: str = Field(description="What the accounts differ about, e.g. 'Size of the pay rise'.")
-    accounts: list[Account] = Field(
-        description="Two or more accounts that cannot all be true as stated, or that frame the "
-        "same facts in clearly different ways."
-    )
+    topic: str
+    accounts: list[Account] = Field(description="Two or more.")
 
 
-class TimelineEvent(_ModelFacing):
-    """A dated step in the story."""
+class TimelineEvent(_Cited):
+    """A dated step, past or to come."""
 
-    date: dt.date = Field(
-        description="The calendar date of the event (YYYY-MM-DD). Resolve weekday names such as "
-        "'on Tuesday' against the date of the article that uses them; leave out events whose date "
-        "cannot be worked out."
-    )
-    event: str = Field(description="What happened that day, in one sentence.")
-    citations: list[Citation] = Field(description="At least one quote that reports the event.")
+    date: str = Field(pattern=_DATE_PATTERN)
+    event: str = Field(description="One sentence.")
+    status: EventStatus
+
+    @property
+    def precision(self) -> Literal["day", "month", "year"]:
+        """How much of the date the articles give."""
+        return ("year", "month", "day")[self.date.count("-")]
 
 
 class StoryExtraction(_ModelFacing):
-    """The structured account of one news story, built only from the articles given.
+    """One news story, from the articles given."""
 
-    Every party, demand, position, consequence and timeline event must be supported by at least
-    one verbatim quote from the articles. Report what the articles say; where an article was
-    written before an event, what it expected is not an outcome.
-    """
-
-    headline: str = Field(
-        description="A neutral headline for the story in at most 15 words, in your own words."
-    )
+    parties: list[Party]
+    actions: list[Action]
+    demands: list[Demand]
+    positions: list[Position]
+    consequences: list[Consequence]
+    timeline: list[TimelineEvent] = Field(description="Oldest first.")
+    disagreements: list[Disagreement] = Field(description="Empty when the articles agree.")
+    headline: str = Field(description="Neutral, at most 15 words.")
     bottom_line: str = Field(
-        description="Two or three sentences for a busy reader: what happened, what is at stake, "
-        "and where things stand now."
-    )
-    parties: list[Party] = Field(description="Everyone who acts or is acted upon in the story.")
-    demands: list[Demand] = Field(description="Every demand one party makes of another.")
-    positions: list[Position] = Field(
-        description="Each party's stated stance; one item per stance."
-    )
-    consequences: list[Consequence] = Field(
-        description="Effects of the event on diplomacy, the economy, travel, education, culture "
-        "or security."
-    )
-    timeline: list[TimelineEvent] = Field(description="Dated events of the story, oldest first.")
-    disagreements: list[Disagreement] = Field(
-        description="Where the articles differ on a fact, a figure or a framing; empty when they "
-        "agree. A difference of detail that one article simply omits is no disagreement."
+        description="Two or three sentences: what happened, what is at stake, where things stand."
     )
 
     @model_validator(mode="after")
@@ -291,6 +275,10 @@ class _Reported(BaseModel):
     )
 
 
+class ReportedAction(Action, _Reported):
+    model_config = ConfigDict(extra="forbid", title="ReportedAction")
+
+
 class ReportedParty(Party, _Reported):
     model_config = ConfigDict(extra="forbid", title="ReportedParty")
 
@@ -332,6 +320,7 @@ class Story(StoryExtraction):
 
     id: str
     parties: list[ReportedParty]  # type: ignore[assignment]
+    actions: list[ReportedAction]  # type: ignore[assignment]
     demands: list[ReportedDemand]  # type: ignore[assignment]
     positions: list[ReportedPosition]  # type: ignore[assignment]
     consequences: list[ReportedConsequence]  # type: ignore[assignment]

@@ -15,6 +15,7 @@ from ._schema import (
     Citation,
     DroppedItem,
     ReportedAccount,
+    ReportedAction,
     ReportedConsequence,
     ReportedDemand,
     ReportedDisagreement,
@@ -40,7 +41,7 @@ def _sources(extraction: StoryExtraction, group: StoryGroup) -> list[Source]:
     # Cited originals first, in citation order; then the other originals; then the copies.
     cited = [
         citation.article_id
-        for name in ("parties", "demands", "positions", "consequences", "timeline")
+        for name in ("parties", "actions", "demands", "positions", "consequences", "timeline")
         for item in getattr(extraction, name)
         for citation in item.citations
     ]
@@ -96,6 +97,7 @@ def build_story(
             headline=extraction.headline,
             bottom_line=extraction.bottom_line,
             parties=[reported(ReportedParty, p) for p in extraction.parties],
+            actions=[reported(ReportedAction, a) for a in extraction.actions],
             demands=[reported(ReportedDemand, d) for d in extraction.demands],
             positions=[reported(ReportedPosition, p) for p in extraction.positions],
             consequences=[reported(ReportedConsequence, c) for c in extraction.consequences],

@@ -114,6 +114,7 @@ def articles_in_scope(articles: Mapping[str, Article] | None) -> Iterator[None]:
 _CITING_LISTS = (
     # (field of StoryExtraction, what one item is called, the item's field that names it)
     ("parties", "party", "name"),
+    ("actions", "action", "action"),
     ("demands", "demand", "demand"),
     ("positions", "position", "stance"),
     ("consequences", "consequence", "description"),

@@ -44,22 +44,23 @@ def valid_answer(request: dict[str, Any]) -> str:
     first_sentence = re.split(r"(?<=[.!?])\s+", match["body"].strip(), maxsplit=1)[0]
     quote = " ".join(first_sentence.split()[:20])
     consequence = {
+        "citations": [{"article_id": match["id"], "quote": quote, "via": None}],
         "description": first_sentence[:200],
         "domain": "economic",
         "according_to": "outlet",
         "status": "happened",
-        "citations": [{"article_id": match["id"], "quote": quote}],
     }
     return json.dumps(
         {
-            "headline": match["headline"][:120],
-            "bottom_line": first_sentence[:300],
             "parties": [],
+            "actions": [],
             "demands": [],
             "positions": [],
             "consequences": [consequence],
             "timeline": [],
             "disagreements": [],
+            "headline": match["headline"][:120],
+            "bottom_line": first_sentence[:300],
         }
     )
 
@@ -79,6 +80,7 @@ class FaultServer(LoopbackServer):
         stall_seconds: float = 2.0,
         retry_after_ms: int = 50,
         echo_key_in_errors: bool = False,
+        fail_first_attempt: bool = False,
     ) -> None:
         self.seed, self.failure_rate, self.malformed_rate = seed, failure_rate, malformed_rate
         self.faults, self.malformed = tuple(faults), tuple(malformed)
@@ -88,6 +90,9 @@ class FaultServer(LoopbackServer):
             retry_after_ms,
         )
         self.echo_key_in_errors = echo_key_in_errors
+        # Every request's first attempt gets a fault, every later one an answer: for tests that
+        # need a fault to happen whatever the request's bytes.
+        self.fail_first_attempt = fail_first_attempt
         self.outcomes: Counter[str] = Counter()
         self.requests: list[dict[str, Any]] = []
         self._seen: Counter[str] = Counter()
@@ -114,6 +119,8 @@ class FaultServer(LoopbackServer):
             self._seen[digest] += 1
             attempt = self._seen[digest]
         rng = random.Random(f"{self.seed}:{digest}:{attempt}")
+        if self.fail_first_attempt:
+            return rng.choice(self.faults) if attempt == 1 else "ok"
         draw = rng.random()
         if draw < self.failure_rate:
             return rng.choice(self.faults)

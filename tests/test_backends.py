@@ -145,7 +145,7 @@ def test_each_backend_accepts_the_request_it_gets(backend: str, model: str) -> N
     plan = request_plan(Settings(backend=backend, model=model))
     assert briefing.mode == plan.mode.value and briefing.backend == backend
     other = {"max_tokens", "max_completion_tokens"} - {profile.token_limit}
-    assert request[profile.token_limit] == 4096 and not other & set(request)
+    assert request[profile.token_limit] == 16_384 and not other & set(request)
     assert ("temperature" in request) is not plan.reasoning_model
     if plan.mode is ExtractionMode.TOOLS:
         assert request["tool_choice"] == {

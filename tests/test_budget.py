@@ -75,10 +75,10 @@ def test_cost_limit_stops_calling(tmp_path: Path) -> None:
                 model="house-model",
                 prices={"house-model": (100.0, 100.0)},
                 max_output_tokens=256,
-                max_run_cost=0.45,
+                max_run_cost=0.38,
                 concurrency=1,
             ),
         )
     assert (len(briefing.stories), len(briefing.failed_stories)) == (3, 1)
-    assert briefing.usage.cost_usd is not None and briefing.usage.cost_usd <= 0.45
-    assert briefing.failed_stories[0].reason.startswith("not sent: the run's cost limit ($0.45)")
+    assert briefing.usage.cost_usd is not None and briefing.usage.cost_usd <= 0.38
+    assert briefing.failed_stories[0].reason.startswith("not sent: the run's cost limit ($0.38)")

@@ -44,12 +44,13 @@ def _parts() -> list[StoryExtraction]:
 
 def _citations(extraction: Any) -> set[tuple[str, str, str]]:
     found = set()
-    for name in ("parties", "demands", "positions", "consequences", "timeline"):
+    for name in ("parties", "actions", "demands", "positions", "consequences", "timeline"):
         for item in getattr(extraction, name):
             label = getattr(
                 item,
                 {
                     "parties": "name",
+                    "actions": "action",
                     "demands": "demand",
                     "positions": "stance",
                     "consequences": "description",

@@ -17,7 +17,7 @@ def test_shipped_prompts_render_every_article_field() -> None:
     article = parse_article("A headline\n\n17 November 2025\n\nThe body text. More text.", "a.txt")
     system, user = load_prompts().story_messages([article])
     assert system["role"] == "system"
-    assert "Use only the articles you are given" in system["content"]
+    assert "Use only the articles given." in system["content"]
     assert user["role"] == "user"
     for expected in (
         f"id: {article.id}",

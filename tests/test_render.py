@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from summarizer import DailyBriefing, escape_markdown, render_markdown
-from summarizer._schema import Citation, ReportedParty, Source, Story
+from summarizer._schema import Citation, ReportedAction, ReportedParty, Source, Story
 
 from .conftest import GOLDEN
 
@@ -30,14 +30,33 @@ def test_escape_markdown(text: str, escaped: str) -> None:
 
 
 def test_hostile_model_output_cannot_break_the_table_or_inject_html() -> None:
-    citation = Citation(article_id="aaaaaaaa", quote="a quote | with pipe\nand <b>tags</b>")
+    citation = Citation(
+        article_id="aaaaaaaa", quote="a quote | with pipe\nand <b>tags</b>", via="a | b"
+    )
     story = Story(
         id="s1",
         headline="Headline <img src=x onerror=alert(1)>",
         bottom_line="Bottom [x](javascript:alert(1))",
         parties=[
             ReportedParty(
-                name="A | B\n| --- |", kind="person", role="r", side="s", citations=[citation]
+                name="A | B\n| --- |",
+                aliases=["C | D"],
+                kind="person",
+                role="r",
+                side="s",
+                citations=[citation],
+            )
+        ],
+        actions=[
+            ReportedAction(
+                actor="X <script>",
+                category="PROTEST",
+                cameo=None,
+                action="did | [y](javascript:1)",
+                target=None,
+                status="occurred",
+                date="2025",
+                citations=[citation],
             )
         ],
         demands=[],
@@ -60,7 +79,12 @@ def test_hostile_model_output_cannot_break_the_table_or_inject_html() -> None:
     assert "<img" not in markdown and "<b>" not in markdown
     assert "Bottom \\[x\\](javascript&#58;alert(1))" in markdown  # brackets escaped: no link
     table_rows = [line for line in markdown.splitlines() if line.startswith("| A")]
-    assert table_rows == ["| A \\| B \\| --- \\| | person | r | s | no verified source | [1] |"]
+    assert table_rows == [
+        "| A \\| B \\| --- \\| (also C \\| D) | person | r | s | no verified source | [1] |"
+    ]
+    (action_line,) = [line for line in markdown.splitlines() if line.startswith("- **X")]
+    assert "<script>" not in markdown and "[y](javascript" not in action_line
+    assert "(via a \\| b)" in markdown
 
 
 def test_golden_briefing_has_every_section() -> None:

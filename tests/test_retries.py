@@ -27,11 +27,16 @@ def _jiji_with(**changes: Any) -> Reply:
 
 FABRICATED_PARTY = {
     "name": "Liu Jinsong",
+    "aliases": [],
     "kind": "official",
     "role": "Asian affairs chief",
     "side": "China",
     "citations": [
-        {"article_id": "782e35d0", "quote": "Liu Jinsong apologised to Japan for the post"}
+        {
+            "article_id": "782e35d0",
+            "quote": "Liu Jinsong apologised to Japan for the post",
+            "via": None,
+        }
     ],
 }
 

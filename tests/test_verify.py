@@ -60,11 +60,12 @@ ARTICLE = parse_article("Envoy visits Beijing\n\n" + TEXT, "a.txt")
 
 
 def _extraction(quote: str, article_id: str = ARTICLE.id) -> StoryExtraction:
-    citation = {"article_id": article_id, "quote": quote}
+    citation = {"article_id": article_id, "quote": quote, "via": None}
     return StoryExtraction.model_validate(
         {
             "headline": "h",
             "bottom_line": "b",
+            "actions": [],
             "demands": [],
             "consequences": [],
             "timeline": [],
@@ -72,6 +73,7 @@ def _extraction(quote: str, article_id: str = ARTICLE.id) -> StoryExtraction:
             "parties": [
                 {
                     "name": "Masaaki Kanai",
+                    "aliases": [],
                     "kind": "official",
                     "role": "envoy",
                     "side": "Japan",
@@ -82,10 +84,12 @@ def _extraction(quote: str, article_id: str = ARTICLE.id) -> StoryExtraction:
                 {
                     "party": "Masaaki Kanai",
                     "stance": "Security is fine.",
+                    "status": "occurred",
                     "citations": [
                         {
                             "article_id": ARTICLE.id,
                             "quote": "public security has absolutely not deteriorated",
+                            "via": None,
                         }
                     ],
                 }
@@ -158,12 +162,14 @@ def test_a_quote_that_slipped_is_set_to_the_articles_exact_words(
             "parties": [
                 {
                     "name": "Masaaki Kanai",
+                    "aliases": [],
                     "kind": "official",
                     "role": "envoy",
                     "side": "Japan",
-                    "citations": [{"article_id": article.id, "quote": quote}],
+                    "citations": [{"article_id": article.id, "quote": quote, "via": None}],
                 }
             ],
+            "actions": [],
             "demands": [],
             "positions": [],
             "consequences": [],
@@ -197,7 +203,7 @@ def test_every_quote_in_the_briefing_is_the_articles_own_words_even_when_the_mod
         changed = _slip(citation["quote"], number)
         slipped += changed != citation["quote"]
         citation["quote"] = changed
-    assert slipped >= 40  # most of the 57 quotes carry a slip
+    assert slipped >= 0.7 * len(_citations_of(answer))  # most quotes carry a slip
     articles = {a.id: a for a in load_articles(REPO / "seeds")}
     with BackendServer(
         "openai", json.dumps(answer), origin="tests/authored/seeds.json, slipped"
@@ -215,12 +221,14 @@ def test_every_quote_in_the_briefing_is_the_articles_own_words_even_when_the_mod
     assert not_verbatim >= slipped  # the authored answer itself had a few typesetting slips
     assert story.quotes_repaired == not_verbatim == briefing.usage.quotes_repaired
     quotes = _citations_of(story.model_dump())
-    assert len(quotes) == 57
+    assert len(quotes) == len(_citations_of(answer))
     for _, citation in quotes:
         article = articles[citation["article_id"]]
         assert citation["quote"] in article.headline + "\n" + article.body, citation["quote"]
     # What the briefing prints inside quotation marks is one of those verbatim quotes.
-    printed = re.findall(r"^\s*> “(.*)”$", render_markdown(briefing), flags=re.MULTILINE)
+    printed = re.findall(
+        r"^\s*> “(.*)”(?: \(via .*\))?$", render_markdown(briefing), flags=re.MULTILINE
+    )
     assert len(printed) >= 20
     verbatim = {escape_markdown(c["quote"]) for _, c in quotes}
     assert [q for q in printed if q not in verbatim] == []
@@ -229,7 +237,7 @@ def test_every_quote_in_the_briefing_is_the_articles_own_words_even_when_the_mod
 def _citations_of(extraction: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
     found = [
         (name, citation)
-        for name in ("parties", "demands", "positions", "consequences", "timeline")
+        for name in ("parties", "actions", "demands", "positions", "consequences", "timeline")
         for item in extraction[name]
         for citation in item["citations"]
     ]
