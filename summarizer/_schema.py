@@ -415,6 +415,9 @@ class DailyBriefing(BaseModel):
     """A day's briefing: one section per story, most-covered first."""
 
     date: dt.date | None
+    profile: str = Field(
+        default="geopolitics", description="The briefing profile it was made with."
+    )
     model: str
     mode: str
     backend: str | None = Field(

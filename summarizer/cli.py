@@ -6,6 +6,7 @@ failed or an article could not be read; 130 interrupted (nothing written).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -23,6 +24,7 @@ from rich.markup import escape
 from ._backends import detect_backend
 from ._changes import compare_briefings
 from ._errors import SummarizerError
+from ._eval import load_gold, score_briefing
 from ._files import check_writable, write_atomically
 from ._group import StoryGroup, group_articles
 from ._json_schema import SCHEMA_FILES, json_schema_text
@@ -84,6 +86,14 @@ def _load_briefing(path: Path) -> DailyBriefing:
         first = error.errors()[0]
         where = ".".join(map(str, first["loc"])) or "the file"
         _fail(f"{path}: not a briefing's JSON ({where}: {first['msg']})")
+
+
+def _replay_settings(settings: Settings) -> Settings:
+    """Nothing is contacted: no key is loaded, and the host is one that cannot resolve. The
+    requests are still shaped for the backend the settings point at."""
+    if settings.backend is Backend.AUTO:
+        settings = settings.model_copy(update={"backend": detect_backend(settings.base_url)})
+    return settings.model_copy(update={"api_key": None, "base_url": "https://replay.invalid/v1"})
 
 
 def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
@@ -233,13 +243,7 @@ def brief(
         first = error.errors()[0]
         _fail(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
     if replay is not None:
-        # Nothing is contacted: no key is loaded, and the host is one that cannot resolve. The
-        # requests are still shaped for the backend the settings point at.
-        if settings.backend is Backend.AUTO:
-            settings = settings.model_copy(update={"backend": detect_backend(settings.base_url)})
-        settings = settings.model_copy(
-            update={"api_key": None, "base_url": "https://replay.invalid/v1"}
-        )
+        settings = _replay_settings(settings)
     # A run is paid for before it is written: find an output that cannot be written first.
     for target in (output, json_output):
         if target is not None and str(target) != "-":
@@ -369,6 +373,137 @@ def stories(paths: tuple[str, ...], as_json: bool) -> None:
         sys.exit(EXIT_PARTIAL)
 
 
+EVAL_EXAMPLES = """
+\b
+Examples:
+  summarizer eval briefing.json evals/seeds.gold.json
+  summarizer eval --models gpt-4o-mini,gpt-4.1-mini --gold evals/seeds.gold.json seeds/
+  summarizer eval --models gpt-4o-mini,house-model --gold evals/seeds.gold.json seeds/ \\
+      --replay cassettes/eval-models.yaml
+
+\b
+Columns: recall of the gold's core and detail items, found by the item's own words (kw)
+and by the quotes it cites (qt); must-not claims made; tokens; cost.
+"""
+
+
+def _report_table(reports: list[Any]) -> str:
+    header = (
+        f"{'model':24} {'core kw':>7} {'core qt':>7} {'detail kw':>9} {'detail qt':>9} "
+        f"{'must-not':>8} {'tokens':>8} {'cost':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    for report in reports:
+        if isinstance(report, str):
+            lines.append(report)
+            continue
+        cost = "n/a" if report.cost_usd is None else f"${report.cost_usd:.4f}"
+        lines.append(
+            f"{report.model[:24]:24} {report.recall(core=True, by='keywords'):7.0%} "
+            f"{report.recall(core=True, by='quotes'):7.0%} "
+            f"{report.recall(core=False, by='keywords'):9.0%} "
+            f"{report.recall(core=False, by='quotes'):9.0%} "
+            f"{len(report.must_not_made):8d} {report.total_tokens:8,} {cost:>9}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@cli.command("eval", epilog=EVAL_EXAMPLES)
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--gold",
+    "gold_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The gold file (with --models; otherwise the second argument).",
+)
+@click.option(
+    "--models",
+    help="Brief PATHS with each of these models (comma-separated) and score each briefing.",
+)
+@click.option(
+    "--replay",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="CASSETTE",
+    help="With --models: answer every request from this recorded exchange.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+def eval_command(
+    paths: tuple[str, ...],
+    gold_path: Path | None,
+    models: str | None,
+    replay: Path | None,
+    as_json: bool,
+) -> None:
+    """Score a briefing against a gold file: BRIEFING.json GOLD.json.
+
+    With --models, brief PATHS once per model and print one row per model, so that models can
+    be compared on your own stories. The gold format is schemas/gold.schema.json.
+    """
+    _configure_logging(0, [os.environ.get("OPENAI_API_KEY", "")])
+    if models is None:
+        if len(paths) != 2 or gold_path is not None:
+            raise click.UsageError("give BRIEFING.json GOLD.json, or --models with --gold")
+        briefing_path, gold_file = Path(paths[0]), Path(paths[1])
+        briefing = _load_briefing(briefing_path)
+        try:
+            gold = load_gold(gold_file)
+        except SummarizerError as error:
+            _fail(str(error))
+        if gold.profile != briefing.profile:
+            _fail(
+                f"{briefing_path}: a briefing of profile {briefing.profile!r}, "
+                f"but {gold_file} scores profile {gold.profile!r}"
+            )
+        reports: list[Any] = [
+            score_briefing(
+                briefing, gold, briefing_name=str(briefing_path), gold_name=str(gold_file)
+            )
+        ]
+    else:
+        if gold_path is None:
+            raise click.UsageError("--models needs --gold GOLD.json")
+        try:
+            gold = load_gold(gold_path)
+        except SummarizerError as error:
+            _fail(str(error))
+        reports = []
+        for model in [m.strip() for m in models.split(",") if m.strip()]:
+            settings = Settings(model=model)
+            if replay is not None:
+                settings = _replay_settings(settings)
+            try:
+                with replaying(replay) if replay is not None else contextlib.nullcontext():
+                    briefing = summarize(list(paths), settings=settings)
+            except SummarizerError as error:
+                _fail(str(error))
+            if not briefing.stories:
+                reason = briefing.failed_stories[0].reason if briefing.failed_stories else "none"
+                reports.append(f"{model[:24]:24} not briefed: {reason}")
+                continue
+            reports.append(
+                score_briefing(briefing, gold, briefing_name=model, gold_name=str(gold_path))
+            )
+    if as_json:
+        click.echo(
+            json.dumps(
+                [r if isinstance(r, str) else r.model_dump(mode="json") for r in reports],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        click.echo(_report_table(reports), nl=False)
+        for report in reports:
+            if not isinstance(report, str):
+                for section in report.sections:
+                    for label in section.missed:
+                        click.echo(
+                            f"  {report.model}: missed core {section.section}: {label}", err=True
+                        )
+                for claim in report.must_not_made:
+                    click.echo(f"  {report.model}: made a must-not claim: {claim}", err=True)
+
+
 @cli.command()
 @click.option(
     "--extraction",
@@ -385,6 +520,12 @@ def schema(extraction: bool) -> None:
     """
     names = list(SCHEMA_FILES)
     click.echo(json_schema_text(names[1] if extraction else names[0]), nl=False)
+
+
+@cli.command("gold-schema")
+def gold_schema() -> None:
+    """Print the JSON Schema of a gold file for `summarizer eval` (schemas/gold.schema.json)."""
+    click.echo(json_schema_text("gold.schema.json"), nl=False)
 
 
 def main() -> None:
