@@ -8,7 +8,6 @@ The data flows read → group → extract → verify → render; each step is a 
 """
 
 from ._article import Article, parse_article
-from ._changes import compare_briefings
 from ._errors import (
     BudgetExhausted,
     ConfigurationError,
@@ -18,108 +17,56 @@ from ._errors import (
     ReplayError,
     SummarizerError,
 )
+from ._eval import load_gold, score_briefing
+from ._evidence import Citation, Cited, Extraction
 from ._group import StoryGroup, group_articles
 from ._pipeline import asummarize, summarize
 from ._prompts import PromptSet, load_prompts
 from ._read import load_articles
 from ._render import escape_markdown, render_json, render_markdown
 from ._replay import replaying
-from ._schema import (
-    Account,
-    Action,
-    Change,
-    ChangeReport,
-    Citation,
-    Consequence,
-    ConsequenceDomain,
-    ConsequenceStatus,
-    DailyBriefing,
-    Demand,
-    DemandStatus,
-    Disagreement,
-    DroppedItem,
-    EventStatus,
-    FailedStory,
-    Party,
-    PartyKind,
-    PloverCategory,
-    Position,
-    ReplayInfo,
-    ReportedAccount,
-    ReportedAction,
-    ReportedConsequence,
-    ReportedDemand,
-    ReportedDisagreement,
-    ReportedParty,
-    ReportedPosition,
-    Source,
-    Story,
-    StoryExtraction,
-    TimelineEvent,
-    UnreadArticle,
-    Usage,
-)
+from ._schema import Briefing, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
 from ._verify import quote_in_text
+from .profiles import Profile, compare_briefings, load_profile
+from .profiles.geopolitics import DailyBriefing, Story, StoryExtraction
 
 __all__ = [
-    "Account",
-    "Action",
     "Article",
     "Backend",
+    "Briefing",
     "BudgetExhausted",
-    "Change",
-    "ChangeReport",
     "Citation",
+    "Cited",
     "ConfigurationError",
-    "Consequence",
-    "ConsequenceDomain",
-    "ConsequenceStatus",
     "DailyBriefing",
-    "Demand",
-    "DemandStatus",
-    "Disagreement",
-    "DroppedItem",
-    "EventStatus",
+    "Extraction",
     "ExtractionError",
     "ExtractionMode",
-    "FailedStory",
     "InputError",
-    "Party",
-    "PartyKind",
-    "PloverCategory",
-    "Position",
+    "Profile",
     "PromptError",
     "PromptSet",
     "ReplayError",
-    "ReplayInfo",
-    "ReportedAccount",
-    "ReportedAction",
-    "ReportedConsequence",
-    "ReportedDemand",
-    "ReportedDisagreement",
-    "ReportedParty",
-    "ReportedPosition",
     "Settings",
-    "Source",
     "Story",
+    "StoryBase",
     "StoryExtraction",
     "StoryGroup",
     "SummarizerError",
-    "TimelineEvent",
-    "UnreadArticle",
-    "Usage",
     "asummarize",
     "compare_briefings",
     "escape_markdown",
     "group_articles",
     "load_articles",
+    "load_gold",
+    "load_profile",
     "load_prompts",
     "parse_article",
     "quote_in_text",
     "render_json",
     "render_markdown",
     "replaying",
+    "score_briefing",
     "summarize",
 ]
-__version__ = "0.1.0"

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from ._evidence import strip_computed
 from ._settings import Backend, ExtractionMode, Settings
 
 __all__ = ["BACKENDS", "BackendProfile", "RequestPlan", "detect_backend", "request_plan"]
@@ -312,6 +313,8 @@ class RequestPlan:
 
     def _schema(self, schema: dict[str, Any], article_ids: Sequence[str] | None) -> dict[str, Any]:
         inline_all = self.profile.schema is _Schema.NO_REFS
+        # What the program computes for an item (who reports it) is not the model's to fill.
+        schema = strip_computed(schema)
         shaped = _shape_schema(schema, inline_all=inline_all, article_ids=article_ids)
         if inline_all:
             shaped.pop("$defs", None)

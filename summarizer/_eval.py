@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._errors import InputError
-from ._schema import DailyBriefing, Story
+from ._errors import InputError, SummarizerError
+from ._schema import Briefing
 from ._verify import find_quote
+from .profiles import load_profile
 
 __all__ = [
     "EvalReport",
@@ -27,8 +28,6 @@ __all__ = [
     "load_gold",
     "score_briefing",
 ]
-
-SECTIONS = ("parties", "actions", "demands", "positions", "consequences", "timeline")
 
 
 class _Strict(BaseModel):
@@ -58,7 +57,9 @@ class MustNot(_Strict):
     """A claim the articles do not support, which the briefing must not make."""
 
     claim: str
-    sections: list[str] = Field(default_factory=lambda: list(SECTIONS))
+    sections: list[str] = Field(
+        default_factory=list, description="Where to look; every section if empty."
+    )
     keywords: list[str] = Field(min_length=1, description="As in GoldItem.keywords.")
 
 
@@ -113,10 +114,25 @@ def load_gold(path: str | Path) -> Gold:
         first = error.errors()[0]
         where = ".".join(map(str, first["loc"])) or "the file"
         raise InputError(str(path), f"not a gold file ({where}: {first['msg']})") from None
-    unknown = sorted(set(gold.items) - set(SECTIONS))
+    try:
+        sections = _sections(load_profile(gold.profile).extraction)
+    except SummarizerError as error:
+        raise InputError(str(path), str(error)) from None
+    used = [*gold.items, *(s for claim in gold.must_not for s in claim.sections)]
+    unknown = [name for name in used if name not in sections]
     if unknown:
-        raise InputError(str(path), f"unknown section {unknown[0]!r} (sections: {SECTIONS})")
+        known = ", ".join(sections)
+        raise InputError(str(path), f"unknown section {unknown[0]!r} (sections: {known})")
     return gold
+
+
+def _sections(model: type[BaseModel]) -> list[str]:
+    """The list fields of a profile's extraction whose items cite."""
+    return [
+        name
+        for name, field in model.model_fields.items()
+        if "list[" in str(field.annotation) and name not in ("aliases",)
+    ]
 
 
 def _fold(text: str) -> str:
@@ -125,7 +141,9 @@ def _fold(text: str) -> str:
 
 def _words(item: Any) -> str:
     """An item's own words: every field but its evidence."""
-    fields = item.model_dump(mode="json", exclude={"citations", "reported_by"})
+    fields = item.model_dump(
+        mode="json", exclude={"citations", "reported_by", "independent_sources"}
+    )
     return _fold(json.dumps(fields, ensure_ascii=False))
 
 
@@ -141,22 +159,22 @@ def _quotes_overlap(cited: list[str], gold: list[str]) -> bool:
     return False
 
 
-def _story_for(briefing: DailyBriefing, gold: Gold) -> Story | None:
+def _story_for(briefing: Briefing[Any], gold: Gold) -> Any:
     words = set(_fold(gold.story).split())
 
-    def overlap(story: Story) -> int:
+    def overlap(story: Any) -> int:
         return len(words & set(_fold(story.headline + " " + story.bottom_line).split()))
 
     return max(briefing.stories, key=overlap, default=None)
 
 
 def score_briefing(
-    briefing: DailyBriefing, gold: Gold, *, briefing_name: str = "", gold_name: str = ""
+    briefing: Briefing[Any], gold: Gold, *, briefing_name: str = "", gold_name: str = ""
 ) -> EvalReport:
     """How much of `gold` the best-matching story of `briefing` holds."""
     story = _story_for(briefing, gold)
     sections = []
-    for section in SECTIONS:
+    for section in gold.items:
         items = list(getattr(story, section)) if story is not None else []
         texts = [(_words(item), [c.quote for c in item.citations]) for item in items]
         score = dict.fromkeys(
@@ -183,9 +201,10 @@ def score_briefing(
         sections.append(SectionScore(section=section, missed=missed, **score))
     made = []
     for claim in gold.must_not:
+        where = claim.sections or list(gold.items)
         items = [
             item
-            for section in claim.sections
+            for section in where
             for item in (getattr(story, section, []) if story is not None else [])
         ]
         if any(_matches(_words(item), claim.keywords) for item in items):

@@ -15,15 +15,17 @@ from ._article import Article
 from ._budget import estimate_tokens
 from ._client import RETRIED_STATUS, StructuredCreate, citing, counting_requests
 from ._errors import BudgetExhausted, ExtractionError
+from ._evidence import Extraction
 from ._group import StoryGroup
-from ._merge import merge_extractions, split_to_fit
+from ._merge import merge_by_equality, split_to_fit
 from ._prompts import PromptSet
 from ._redact import one_line, redact
 from ._replay import is_unrecorded_request, unrecorded_request_reason
-from ._schema import DroppedItem, Story, StoryExtraction
+from ._schema import DroppedItem, StoryBase
 from ._settings import Settings
 from ._sources import build_story
 from ._verify import articles_in_scope, drop_unverified, snap_quotes
+from .profiles import Profile
 
 __all__ = ["extract_story", "prompt_tokens"]
 
@@ -114,27 +116,27 @@ def _failure_reason(error: BaseException, secrets: list[str]) -> str:
 
 
 def _salvage(
-    error: InstructorRetryException, articles: dict[str, Article]
-) -> tuple[StoryExtraction, list[DroppedItem]] | None:
+    error: InstructorRetryException, articles: dict[str, Article], model: type[Extraction]
+) -> tuple[Extraction, list[DroppedItem]] | None:
     """After the last re-ask: keep what verifies from the final answer, drop and report the rest."""
     answer = _answer_text(error.last_completion)
     if answer is None:
         return None
     try:
         with articles_in_scope(None):
-            extraction = StoryExtraction.model_validate_json(answer)
+            extraction = model.model_validate_json(answer)
     except (ValidationError, json.JSONDecodeError):
         return None
-    kept, dropped = drop_unverified(extraction, articles)
-    logger.warning("%d unverifiable item(s) dropped after retries", len(dropped))
-    return kept, dropped
+    kept, removed = drop_unverified(extraction, articles)
+    logger.warning("%d unverifiable item(s) dropped after retries", len(removed))
+    return kept, [DroppedItem(kind=r.kind, summary=r.summary, reason=r.reason) for r in removed]
 
 
 @dataclass
 class _Part:
     """One request's outcome: what verified, what was dropped, and what it took."""
 
-    extraction: StoryExtraction
+    extraction: Extraction
     dropped: list[DroppedItem] = field(default_factory=list)
     reasks: int = 0
     quotes_repaired: int = 0
@@ -147,6 +149,7 @@ async def _extract_part(
     create: StructuredCreate,
     prompts: PromptSet,
     settings: Settings,
+    model: type[Extraction],
 ) -> _Part:
     """One model call over `articles`; quotes are verified against the whole articles `scope`.
 
@@ -170,13 +173,13 @@ async def _extract_part(
                 counting_requests() as sent,
             ):
                 try:
-                    extraction: StoryExtraction = await create(
-                        response_model=StoryExtraction, max_retries=settings.max_reasks, **options
+                    extraction: Extraction = await create(
+                        response_model=model, max_retries=settings.max_reasks, **options
                     )
                 finally:
                     reasks += max(sent.sent - 1, 0)
         except InstructorRetryException as error:
-            salvaged = _salvage(error, scope) if error.failed_attempts else None
+            salvaged = _salvage(error, scope, model) if error.failed_attempts else None
             if salvaged is None:
                 raise ExtractionError(_failure_reason(error, secrets)) from error
             kept, dropped = salvaged
@@ -196,8 +199,13 @@ async def _extract_part(
 
 
 async def extract_story(
-    group: StoryGroup, *, create: StructuredCreate, prompts: PromptSet, settings: Settings
-) -> Story:
+    group: StoryGroup,
+    *,
+    create: StructuredCreate,
+    prompts: PromptSet,
+    settings: Settings,
+    profile: Profile,
+) -> StoryBase:
     """The verified story of `group`; `ExtractionError` when nothing usable came back.
 
     Duplicates are left out: the model reads each text once, and cites the original. A story
@@ -211,14 +219,19 @@ async def extract_story(
         return prompt_tokens(prompts.story_messages(articles))
 
     parts = split_to_fit(originals, measure, settings.context_tokens)
-    extractions: list[StoryExtraction] = []
+    extractions: list[Extraction] = []
     dropped: list[DroppedItem] = []
     failures: list[str] = []
     reasks = quotes_repaired = 0
     for number, part in enumerate(parts, start=1):
         try:
             outcome = await _extract_part(
-                part, scope, create=create, prompts=prompts, settings=settings
+                part,
+                scope,
+                create=create,
+                prompts=prompts,
+                settings=settings,
+                model=profile.extraction,
             )
         except ExtractionError as error:
             if len(parts) == 1:
@@ -236,5 +249,8 @@ async def extract_story(
         raise ExtractionError(f"every one of its {len(parts)} parts failed: {failures[0]}")
     if len(parts) > 1:
         logger.info("story %s: extracted in %d parts and merged", group.id, len(parts))
-    story = build_story(merge_extractions(extractions), group, dropped)
+    merged = (profile.merge or merge_by_equality)(extractions)
+    story = build_story(merged, group, profile.story, dropped)
+    if profile.finish is not None:
+        story = profile.finish(story)
     return story.model_copy(update={"reasks": reasks, "quotes_repaired": quotes_repaired})

@@ -3,43 +3,29 @@ extractions of the parts into one, keeping every citation.
 
 Articles are packed into parts in reading order; an article too long for a part of its own is
 cut at paragraph, then sentence, boundaries, each piece keeping the article's id so that its
-quotes verify against the whole article. Merging joins items that are the same — a party of the
-same name, a demand with the same parties and wording, a dated event with the same text — and
-unites their citations; headline and bottom line come from the first part, which holds the
-story's first articles.
+quotes verify against the whole article. Merging joins items that are the same and unites their
+citations; what "the same" means is the profile's (`Profile.merge`), and by default it is the
+same in every field but the evidence. Headline and bottom line come from the first part, which
+holds the story's first articles.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from ._article import Article
-from ._schema import (
-    Citation,
-    ConsequenceStatus,
-    DemandStatus,
-    Disagreement,
-    EventStatus,
-    Party,
-    StoryExtraction,
-)
 from ._verify import articles_in_scope
 
-__all__ = ["merge_extractions", "split_to_fit"]
+__all__ = ["join_citations", "merge_by_equality", "merge_items", "split_to_fit"]
 
 Measure = Callable[[list[Article]], int]
+ExtractionT = TypeVar("ExtractionT", bound=BaseModel)
 
 _SENTENCE = re.compile(r"(?<=[.!?…”\"])\s+")
-# When parts disagree on an item's state, the most advanced state wins.
-_DEMAND_ORDER = [DemandStatus.EXPECTED, DemandStatus.MADE, DemandStatus.REJECTED, DemandStatus.MET]
-_EVENT_ORDER = [EventStatus.EXPECTED, EventStatus.SCHEDULED, EventStatus.OCCURRED]
-_CONSEQUENCE_ORDER = [
-    ConsequenceStatus.FEARED,
-    ConsequenceStatus.ANNOUNCED,
-    ConsequenceStatus.HAPPENED,
-]
 
 
 def _word_windows(text: str, fits: Callable[[list[str]], bool]) -> list[str]:
@@ -91,109 +77,46 @@ def _key(*values: object) -> tuple[str, ...]:
     return tuple(" ".join(str(value).casefold().split()) for value in values)
 
 
-def _citations(groups: Iterable[list[Citation]]) -> list[Citation]:
-    seen: dict[tuple[str, str], Citation] = {}
+def join_citations(groups: Iterable[list[Any]]) -> list[Any]:
+    seen: dict[tuple[str, str], Any] = {}
     for citations in groups:
         for citation in citations:
             seen.setdefault((citation.article_id, citation.quote), citation)
     return list(seen.values())
 
 
-def _merge(items: Iterable[Any], key: Callable[[Any], tuple[str, ...]], **pick: Any) -> list[Any]:
+def merge_items(
+    items: Iterable[Any], key: Callable[[Any], tuple[str, ...]], **pick: Any
+) -> list[Any]:
     """Items with the same key become one, citations united; `pick` chooses merged fields."""
     merged: dict[tuple[str, ...], list[Any]] = {}
     for item in items:
         merged.setdefault(key(item), []).append(item)
     result = []
     for same in merged.values():
-        update: dict[str, Any] = {"citations": _citations(i.citations for i in same)}
+        update: dict[str, Any] = {"citations": join_citations(i.citations for i in same)}
         for field, choose in pick.items():
             update[field] = choose([getattr(i, field) for i in same])
         result.append(same[0].model_copy(update=update))
     return result
 
 
-def _merge_parties(parties: list[Party]) -> list[Party]:
-    """Parties that share a name or an alias are one party, under the longest name."""
-    groups: list[list[Party]] = []
-    for party in parties:
-        names = {_key(n) for n in [party.name, *party.aliases]}
-        home = next(
-            (g for g in groups if names & {_key(n) for p in g for n in [p.name, *p.aliases]}), None
-        )
-        if home is None:
-            groups.append([party])
-        else:
-            home.append(party)
-    merged = []
-    for same in groups:
-        name = max((p.name for p in same), key=len)
-        aliases = dict.fromkeys(n for p in same for n in [p.name, *p.aliases] if n != name)
-        merged.append(
-            same[0].model_copy(
-                update={
-                    "name": name,
-                    "aliases": list(aliases),
-                    "citations": _citations(p.citations for p in same),
-                }
-            )
-        )
-    return merged
+def _evidence_free(item: BaseModel) -> tuple[str, ...]:
+    fields = item.model_dump(mode="json", exclude={"citations", "reported_by"})
+    return (repr(sorted(fields.items())),)
 
 
-def _most_advanced(order: list[Any]) -> Callable[[list[Any]], Any]:
-    return lambda values: max(values, key=order.index)
-
-
-def merge_extractions(parts: list[StoryExtraction]) -> StoryExtraction:
-    """One extraction from the extractions of a story's parts; no citation is lost."""
+def merge_by_equality(parts: list[ExtractionT]) -> ExtractionT:
+    """One extraction from a story's parts: items the same in all but their evidence are one."""
     if len(parts) == 1:
         return parts[0]
-
-    def every(name: str) -> list[Any]:
-        return [item for part in parts for item in getattr(part, name)]
-
-    disagreements: dict[tuple[str, ...], list[Disagreement]] = {}
-    for disagreement in every("disagreements"):
-        disagreements.setdefault(_key(disagreement.topic), []).append(disagreement)
+    first = parts[0]
+    update: dict[str, Any] = {}
+    for name in type(first).model_fields:
+        values = [getattr(part, name) for part in parts]
+        if isinstance(values[0], list):
+            items = [item for value in values for item in value]
+            cited = all(isinstance(i, BaseModel) and hasattr(i, "citations") for i in items)
+            update[name] = merge_items(items, _evidence_free) if cited else items
     with articles_in_scope(None):  # each part was verified as it was parsed
-        return StoryExtraction(
-            headline=parts[0].headline,
-            bottom_line=parts[0].bottom_line,
-            parties=_merge_parties(every("parties")),
-            actions=_merge(
-                every("actions"),
-                lambda a: _key(a.actor, a.category, a.action, a.target, a.date),
-            ),
-            demands=_merge(
-                every("demands"),
-                lambda d: _key(d.demander, d.addressee, d.demand),
-                status=_most_advanced(_DEMAND_ORDER),
-            ),
-            positions=_merge(
-                every("positions"),
-                lambda p: _key(p.party, p.stance),
-                status=_most_advanced(_EVENT_ORDER),
-            ),
-            consequences=_merge(
-                every("consequences"),
-                lambda c: _key(c.description),
-                status=_most_advanced(_CONSEQUENCE_ORDER),
-            ),
-            timeline=_merge(
-                every("timeline"),
-                lambda e: _key(e.date, e.event),
-                status=_most_advanced(_EVENT_ORDER),
-            ),
-            disagreements=[
-                same[0].model_copy(
-                    update={
-                        "accounts": _merge(
-                            [a for d in same for a in d.accounts],
-                            lambda a: _key(a.according_to, a.claim),
-                        )
-                    }
-                )
-                for same in disagreements.values()
-            ],
-        )
+        return first.model_copy(update=update)

@@ -17,15 +17,16 @@ from ._extract import extract_story
 from ._group import StoryGroup, group_articles
 from ._prompts import load_prompts
 from ._read import read_articles
-from ._schema import DailyBriefing, FailedStory, Story, UnreadArticle, Usage
+from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
 from ._settings import Settings
+from .profiles import Profile, load_profile
 
 __all__ = ["asummarize", "summarize"]
 
 logger = logging.getLogger("summarizer")
 
 Inputs = Sequence[str | Path | Article] | str | Path
-ProgressCallback = Callable[[StoryGroup, Story | FailedStory], None]
+ProgressCallback = Callable[[StoryGroup, StoryBase | FailedStory], None]
 
 
 def _read(inputs: Inputs, max_file_bytes: int) -> tuple[list[Article], list[UnreadArticle]]:
@@ -47,16 +48,20 @@ async def asummarize(
     settings: Settings | None = None,
     date: dt.date | None = None,
     on_story: ProgressCallback | None = None,
+    profile: str | Profile | None = None,
     **overrides: Any,
-) -> DailyBriefing:
+) -> Briefing[Any]:
     """Brief the articles in `inputs` (paths, folders, globs, '-', or `Article`s).
 
+    `profile` is the kind of briefing: a shipped name ('geopolitics', the default; 'earnings'),
+    a `Profile`, or 'mypkg.module:PROFILE'; it defaults to `settings.profile`.
     `overrides` set any `Settings` field (`model=`, `base_url=`, `api_key=`, `mode=`, ...).
     A story that fails is listed in `failed_stories` with its reason; the others are kept.
     `date` defaults to the day most articles were published.
     """
     settings = Settings.model_validate({**(settings or Settings()).model_dump(), **overrides})
-    prompts = load_prompts(settings.prompts_dir)
+    chosen = load_profile(profile if profile is not None else settings.profile)
+    prompts = load_prompts(settings.prompts_dir or chosen.prompts)
     articles, unread = _read(inputs, settings.max_file_bytes)
     usage = Usage()
     plan = request_plan(settings)
@@ -64,11 +69,11 @@ async def asummarize(
     groups = group_articles(articles)
     limit = asyncio.Semaphore(settings.concurrency)
 
-    async def brief(group: StoryGroup) -> Story | FailedStory:
+    async def brief(group: StoryGroup) -> StoryBase | FailedStory:
         async with limit:
             try:
-                result: Story | FailedStory = await extract_story(
-                    group, create=create, prompts=prompts, settings=settings
+                result: StoryBase | FailedStory = await extract_story(
+                    group, create=create, prompts=prompts, settings=settings, profile=chosen
                 )
             except ExtractionError as error:
                 # A caller with a progress callback reports the failure itself; say it once.
@@ -84,11 +89,12 @@ async def asummarize(
         return result
 
     results = await asyncio.gather(*(brief(group) for group in groups))
-    stories = [r for r in results if isinstance(r, Story)]
+    stories = [r for r in results if isinstance(r, StoryBase)]
     usage.reasks = sum(story.reasks for story in stories)
     usage.quotes_repaired = sum(story.quotes_repaired for story in stories)
-    return DailyBriefing(
+    return chosen.briefing(
         date=date or main_date(articles),
+        profile=chosen.name,
         model=settings.model,
         mode=plan.mode.value,
         backend=plan.backend.value,
@@ -105,13 +111,21 @@ def summarize(
     settings: Settings | None = None,
     date: dt.date | None = None,
     on_story: ProgressCallback | None = None,
+    profile: str | Profile | None = None,
     **overrides: Any,
-) -> DailyBriefing:
+) -> Briefing[Any]:
     """Synchronous `asummarize`; call `asummarize` from code that already runs an event loop."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(
-            asummarize(inputs, settings=settings, date=date, on_story=on_story, **overrides)
+            asummarize(
+                inputs,
+                settings=settings,
+                date=date,
+                on_story=on_story,
+                profile=profile,
+                **overrides,
+            )
         )
     raise RuntimeError("summarize() cannot run inside an event loop; await asummarize() instead")

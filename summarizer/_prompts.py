@@ -72,8 +72,11 @@ class PromptSet:
 
 
 def load_prompts(directory: str | Path | None = None) -> PromptSet:
-    """Load and check every template the program uses from `directory` (default: shipped ones)."""
-    folder = Path(directory) if directory is not None else default_prompts_dir()
+    """Load and check every template the program uses from `directory` (default: the shipped
+    geopolitical ones). A template the folder lacks is taken from the shipped `prompts/` (the
+    article template, `story.j2`, is shared by the shipped profiles)."""
+    folder = Path(directory) if directory is not None else default_prompts_dir() / "geopolitics"
+    shared = default_prompts_dir()
     if not folder.is_dir():
         raise PromptError(f"{folder}: prompts folder not found")
     environment = jinja2.Environment(
@@ -86,6 +89,8 @@ def load_prompts(directory: str | Path | None = None) -> PromptSet:
     templates: dict[str, jinja2.Template] = {}
     for name, provided in TEMPLATE_VARIABLES.items():
         path = folder / name
+        if not path.exists() and (shared / name).is_file():
+            path = shared / name
         try:
             source = path.read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -1,4 +1,6 @@
-"""Render: a `DailyBriefing` as Markdown (templates/briefing.md.j2) or JSON.
+"""Render: a briefing as Markdown or JSON. `templates/briefing.md.j2` holds what every profile's
+briefing has (the day, each story's headline, bottom line, removals and sources, what failed);
+the profile's own template fills in each story's body.
 
 Every value interpolated into the Markdown template is escaped by default — it came from an
 article or a model, and must not open HTML, a link, an image, emphasis or a table cell. Template
@@ -15,8 +17,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ._schema import Citation, DailyBriefing, Story
+from ._evidence import Citation
+from ._schema import Briefing, StoryBase
 from ._sources import UNNAMED
+from .profiles import profile_of
 
 __all__ = ["escape_markdown", "render_json", "render_markdown"]
 
@@ -42,7 +46,7 @@ def _finalize(value: object) -> object:
     return escape_markdown(value)
 
 
-def _notes(story: Story, citations: list[Citation]) -> Markup:
+def _notes(story: StoryBase, citations: list[Citation]) -> Markup:
     return Markup("".join(f"[{n}]" for n in story.note_numbers(citations)))
 
 
@@ -61,9 +65,11 @@ def _reporting(item: Any, count: bool = True) -> Markup:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(profile_templates: Path) -> jinja2.Environment:
+    # The shipped frame first, so that a profile's template cannot replace it by its name.
+    loaders = [Path(__file__).parent / "templates", profile_templates]
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        loader=jinja2.FileSystemLoader(loaders),
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
         trim_blocks=True,
@@ -77,13 +83,14 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def render_markdown(briefing: DailyBriefing) -> str:
-    """The briefing as a Markdown document."""
-    context: dict[str, Any] = {"briefing": briefing}
-    text = _environment().get_template("briefing.md.j2").render(**context)
+def render_markdown(briefing: Briefing[Any]) -> str:
+    """The briefing as a Markdown document, in its profile's template."""
+    template = profile_of(briefing).template
+    context: dict[str, Any] = {"briefing": briefing, "story_template": template.name}
+    text = _environment(template.parent).get_template("briefing.md.j2").render(**context)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def render_json(briefing: DailyBriefing) -> str:
+def render_json(briefing: Briefing[Any]) -> str:
     """The briefing as JSON, valid against `schemas/briefing.schema.json`."""
     return briefing.model_dump_json(indent=2) + "\n"

@@ -1,247 +1,32 @@
-"""The briefing's schema: the single source of truth for what the model fills and what we write.
+"""What the program adds to a profile's extraction: sources, what verification removed, stories
+that failed, files not read, tokens used, what changed — and the briefing that holds a day.
 
-`StoryExtraction` and everything under it is sent to the model as a tool or JSON schema, so its
-docstrings and field descriptions are prompt text, written as instructions to the model. Every
-model-facing field is required (nullable where it may be empty) and objects forbid extra keys, so
-the same schema is valid for plain tool calling and for OpenAI's strict structured outputs.
-
-`Story` and `DailyBriefing` add what the program knows and the model does not: sources, what
-verification dropped, what failed, token usage. `schemas/briefing.schema.json` is generated from
-`DailyBriefing`.
+A profile's story is its extraction plus `StoryBase`; its briefing is `Briefing[ItsStory]`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field
 
-from ._verify import citation_problems_in_scope
+from ._evidence import Citation
 
 __all__ = [
-    "Account",
-    "Action",
+    "Briefing",
     "Change",
     "ChangeReport",
-    "Citation",
-    "Consequence",
-    "ConsequenceDomain",
-    "ConsequenceStatus",
-    "DailyBriefing",
-    "Demand",
-    "DemandStatus",
-    "Disagreement",
     "DroppedItem",
-    "EventStatus",
     "FailedStory",
-    "Party",
-    "PartyKind",
-    "PloverCategory",
-    "Position",
     "ReplayInfo",
-    "ReportedAccount",
-    "ReportedAction",
-    "ReportedConsequence",
-    "ReportedDemand",
-    "ReportedDisagreement",
-    "ReportedParty",
-    "ReportedPosition",
     "Source",
-    "Story",
-    "StoryExtraction",
-    "TimelineEvent",
+    "StoryBase",
     "UnreadArticle",
     "Usage",
 ]
 
-
-class _ModelFacing(BaseModel):
-    # extra="forbid" puts additionalProperties: false in the schema, as strict mode requires.
-    model_config = ConfigDict(extra="forbid")
-
-
-_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
-
-
-class Citation(_ModelFacing):
-    """Evidence for an item."""
-
-    article_id: str
-    quote: str
-    via: str | None = Field(description="Who the article credits for the words, if anyone.")
-
-
-class _Cited(_ModelFacing):
-    # Declared first, so that every item opens with its evidence and the claim follows from it.
-    citations: list[Citation]
-
-
-class PartyKind(StrEnum):
-    STATE = "state"
-    OFFICIAL = "official"
-    ORGANISATION = "organisation"
-    COMPANY = "company"
-    PERSON = "person"
-
-
-class Party(_Cited):
-    """Anyone acting or acted upon."""
-
-    name: str
-    aliases: list[str] = Field(description="Other names the articles use: 'Liu', 'Kanai Masaaki'.")
-    kind: PartyKind
-    role: str = Field(description="A short phrase from the articles.")
-    side: str = Field(description="The state or camp it speaks for; 'none' if neutral.")
-
-
-class EventStatus(StrEnum):
-    OCCURRED = "occurred"
-    SCHEDULED = "scheduled"
-    EXPECTED = "expected"
-
-
-class PloverCategory(StrEnum):
-    """PLOVER event types (eventdata.parusanalytics.com/data.dir/plover_reference.html)."""
-
-    AGREE = "AGREE"
-    CONSULT = "CONSULT"
-    SUPPORT = "SUPPORT"
-    CONCEDE = "CONCEDE"
-    COOPERATE = "COOPERATE"
-    AID = "AID"
-    RETREAT = "RETREAT"
-    INVESTIGATE = "INVESTIGATE"
-    DEMAND = "DEMAND"
-    DISAPPROVE = "DISAPPROVE"
-    REJECT = "REJECT"
-    THREATEN = "THREATEN"
-    PROTEST = "PROTEST"
-    CRIME = "CRIME"
-    SANCTION = "SANCTION"
-    MOBILIZE = "MOBILIZE"
-    COERCE = "COERCE"
-    ASSAULT = "ASSAULT"
-
-
-class Action(_Cited):
-    """What a party does to another."""
-
-    actor: str
-    category: PloverCategory
-    cameo: str | None = Field(description="CAMEO code, e.g. '112'.")
-    action: str = Field(description="A verb phrase: 'summoned the ambassador'.")
-    target: str | None
-    status: EventStatus
-    date: str | None = Field(pattern=_DATE_PATTERN)
-
-
-class DemandStatus(StrEnum):
-    EXPECTED = "expected"
-    MADE = "made"
-    REJECTED = "rejected"
-    MET = "met"
-
-
-class Demand(_Cited):
-    """What one party asks of another."""
-
-    demander: str
-    addressee: str
-    demand: str = Field(description="A verb phrase: 'retract the remarks'.")
-    status: DemandStatus
-
-
-class Position(_Cited):
-    """A party's stance, attributed and neutral."""
-
-    party: str
-    stance: str = Field(description="One sentence.")
-    status: EventStatus
-
-
-class ConsequenceDomain(StrEnum):
-    DIPLOMATIC = "diplomatic"
-    ECONOMIC = "economic"
-    TRAVEL = "travel"
-    EDUCATION = "education"
-    CULTURE = "culture"
-    SECURITY = "security"
-
-
-class ConsequenceStatus(StrEnum):
-    HAPPENED = "happened"
-    ANNOUNCED = "announced"
-    FEARED = "feared"
-
-
-class Consequence(_Cited):
-    """An effect of the event."""
-
-    description: str = Field(description="One sentence.")
-    domain: ConsequenceDomain
-    according_to: str
-    status: ConsequenceStatus
-
-
-class Account(_Cited):
-    """One side of a disagreement."""
-
-    claim: str = Field(description="One sentence.")
-    according_to: str
-
-
-class Disagreement(_ModelFacing):
-    """A fact, figure or framing the articles differ on."""
-
-    topic: str
-    accounts: list[Account] = Field(description="Two or more.")
-
-
-class TimelineEvent(_Cited):
-    """A dated step, past or to come."""
-
-    date: str = Field(pattern=_DATE_PATTERN)
-    event: str = Field(description="One sentence.")
-    status: EventStatus
-
-    @property
-    def precision(self) -> Literal["day", "month", "year"]:
-        """How much of the date the articles give."""
-        return ("year", "month", "day")[self.date.count("-")]
-
-
-class StoryExtraction(_ModelFacing):
-    """One news story, from the articles given."""
-
-    parties: list[Party]
-    actions: list[Action]
-    demands: list[Demand]
-    positions: list[Position]
-    consequences: list[Consequence]
-    timeline: list[TimelineEvent] = Field(description="Oldest first.")
-    disagreements: list[Disagreement] = Field(description="Empty when the articles agree.")
-    headline: str = Field(description="Neutral, at most 15 words.")
-    bottom_line: str = Field(
-        description="Two or three sentences: what happened, what is at stake, where things stand."
-    )
-
-    @model_validator(mode="after")
-    def _quotes_are_in_their_articles(self) -> StoryExtraction:
-        # Active only while an extraction is in progress (see _verify.articles_in_scope), so that
-        # loading a saved briefing does not need the articles at hand.
-        problems = citation_problems_in_scope(self)
-        if problems:
-            raise ValueError(
-                "Some citations do not match their articles. Fix each one by copying the words "
-                "exactly from the cited article, or cite another article that contains them:\n- "
-                + "\n- ".join(problems)
-            )
-        return self
-
-
-# --- what the program adds -----------------------------------------------------------------------
+StoryT = TypeVar("StoryT", bound="StoryBase")
 
 
 class Source(BaseModel):
@@ -264,47 +49,6 @@ class Source(BaseModel):
     )
 
 
-class _Reported(BaseModel):
-    """Who reports an item: computed from its citations and the story's duplicates."""
-
-    reported_by: list[str] = Field(
-        default_factory=list, description="The outlets whose articles report it, copies included."
-    )
-    independent_sources: int = Field(
-        default=0, description="How many of those outlets reported it independently."
-    )
-
-
-class ReportedAction(Action, _Reported):
-    model_config = ConfigDict(extra="forbid", title="ReportedAction")
-
-
-class ReportedParty(Party, _Reported):
-    model_config = ConfigDict(extra="forbid", title="ReportedParty")
-
-
-class ReportedDemand(Demand, _Reported):
-    model_config = ConfigDict(extra="forbid", title="ReportedDemand")
-
-
-class ReportedPosition(Position, _Reported):
-    model_config = ConfigDict(extra="forbid", title="ReportedPosition")
-
-
-class ReportedConsequence(Consequence, _Reported):
-    model_config = ConfigDict(extra="forbid", title="ReportedConsequence")
-
-
-class ReportedAccount(Account, _Reported):
-    model_config = ConfigDict(extra="forbid", title="ReportedAccount")
-
-
-class ReportedDisagreement(Disagreement):
-    model_config = ConfigDict(extra="forbid", title="ReportedDisagreement")
-
-    accounts: list[ReportedAccount]  # type: ignore[assignment]
-
-
 class DroppedItem(BaseModel):
     """An item or citation removed because its quote could not be found in the cited article."""
 
@@ -313,18 +57,10 @@ class DroppedItem(BaseModel):
     reason: str
 
 
-class Story(StoryExtraction):
-    """One story of the briefing: the model's extraction, verified, with its sources."""
-
-    model_config = ConfigDict(extra="forbid", title="Story")
+class StoryBase(BaseModel):
+    """What the program adds to a profile's extraction to make a briefing's story."""
 
     id: str
-    parties: list[ReportedParty]  # type: ignore[assignment]
-    actions: list[ReportedAction]  # type: ignore[assignment]
-    demands: list[ReportedDemand]  # type: ignore[assignment]
-    positions: list[ReportedPosition]  # type: ignore[assignment]
-    consequences: list[ReportedConsequence]  # type: ignore[assignment]
-    disagreements: list[ReportedDisagreement]  # type: ignore[assignment]
     sources: list[Source]
     dropped: list[DroppedItem] = Field(default_factory=list)
     reasks: int = Field(
@@ -411,19 +147,17 @@ class ChangeReport(BaseModel):
     changes: list[Change]
 
 
-class DailyBriefing(BaseModel):
-    """A day's briefing: one section per story, most-covered first."""
+class Briefing(BaseModel, Generic[StoryT]):
+    """A day's briefing of one profile: one section per story, most-covered first."""
 
     date: dt.date | None
-    profile: str = Field(
-        default="geopolitics", description="The briefing profile it was made with."
-    )
+    profile: str = Field(default="geopolitics", description="The profile it was made with.")
     model: str
     mode: str
     backend: str | None = Field(
         default=None, description="The server the requests were shaped for (see the README)."
     )
-    stories: list[Story]
+    stories: list[StoryT]
     failed_stories: list[FailedStory] = Field(default_factory=list)
     unread_articles: list[UnreadArticle] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "SUMMARIZER_BASE_URL")
     )
     model: str = "gpt-4o-mini"
+    profile: str = Field(
+        default="geopolitics",
+        description="The kind of briefing: a shipped profile, or 'mypkg.module:PROFILE'.",
+    )
     mode: ExtractionMode = ExtractionMode.AUTO
     backend: Backend = Field(
         default=Backend.AUTO, description="The server behind base_url; detected when auto."

@@ -7,27 +7,19 @@ cited article. Only originals count as independent, and two articles of one outl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from ._article import main_date, published_before
+from ._evidence import Citation, Extraction
 from ._group import StoryGroup
-from ._schema import (
-    Citation,
-    DroppedItem,
-    ReportedAccount,
-    ReportedAction,
-    ReportedConsequence,
-    ReportedDemand,
-    ReportedDisagreement,
-    ReportedParty,
-    ReportedPosition,
-    Source,
-    Story,
-    StoryExtraction,
-)
-from ._verify import articles_in_scope
+from ._schema import DroppedItem, Source, StoryBase
+from ._verify import articles_in_scope, cited_items
 
 __all__ = ["UNNAMED", "build_story", "outlet_label"]
+
+StoryT = TypeVar("StoryT", bound=StoryBase)
 
 UNNAMED = "unnamed outlet"
 
@@ -37,13 +29,12 @@ def outlet_label(source: Source) -> str:
     return source.outlet or f"{UNNAMED} [{source.note}]"
 
 
-def _sources(extraction: StoryExtraction, group: StoryGroup) -> list[Source]:
+def _sources(extraction: Extraction, group: StoryGroup) -> list[Source]:
     # Cited originals first, in citation order; then the other originals; then the copies.
     cited = [
         citation.article_id
-        for name in ("parties", "actions", "demands", "positions", "consequences", "timeline")
-        for item in getattr(extraction, name)
-        for citation in item.citations
+        for item in cited_items(extraction)
+        for citation in getattr(item, "citations")  # noqa: B009 - any model that carries them
     ]
     originals = [a.id for a in group.originals]
     order = list(dict.fromkeys([i for i in cited if i in originals] + originals))
@@ -82,32 +73,30 @@ def _coverage(citations: list[Citation], sources: list[Source]) -> dict[str, Any
     return {"reported_by": reported_by, "independent_sources": len(independent)}
 
 
+def _with_coverage(model: BaseModel, sources: list[Source]) -> BaseModel:
+    """`model` with who-reports-what set on every item that carries citations, however deep."""
+    update: dict[str, Any] = {}
+    citations = getattr(model, "citations", None)
+    if isinstance(citations, list):
+        update |= _coverage(citations, sources)
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        nested = isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value)
+        if nested and name not in update and name != "citations":
+            update[name] = [_with_coverage(v, sources) for v in value]
+    return model.model_copy(update=update)
+
+
 def build_story(
-    extraction: StoryExtraction, group: StoryGroup, dropped: list[DroppedItem] | None = None
-) -> Story:
+    extraction: Extraction,
+    group: StoryGroup,
+    story_model: type[StoryT],
+    dropped: list[DroppedItem] | None = None,
+) -> StoryT:
     """The briefing's story: the verified extraction, its sources, and who reports what."""
     sources = _sources(extraction, group)
-
-    def reported(kind: type[Any], item: Any) -> Any:
-        return kind(**dict(item), **_coverage(item.citations, sources))
-
     with articles_in_scope(None):
-        return Story(
-            id=group.id,
-            headline=extraction.headline,
-            bottom_line=extraction.bottom_line,
-            parties=[reported(ReportedParty, p) for p in extraction.parties],
-            actions=[reported(ReportedAction, a) for a in extraction.actions],
-            demands=[reported(ReportedDemand, d) for d in extraction.demands],
-            positions=[reported(ReportedPosition, p) for p in extraction.positions],
-            consequences=[reported(ReportedConsequence, c) for c in extraction.consequences],
-            timeline=sorted(extraction.timeline, key=lambda event: event.date),
-            disagreements=[
-                ReportedDisagreement(
-                    topic=d.topic, accounts=[reported(ReportedAccount, a) for a in d.accounts]
-                )
-                for d in extraction.disagreements
-            ],
-            sources=sources,
-            dropped=dropped or [],
+        covered = _with_coverage(extraction, sources)
+        return story_model.model_validate(
+            dict(covered) | {"id": group.id, "sources": sources, "dropped": dropped or []}
         )

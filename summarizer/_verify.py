@@ -13,21 +13,29 @@ than instructor's `context=` argument: instructor renders the messages as Jinja 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from ._article import Article
-    from ._schema import Citation, DroppedItem, StoryExtraction
+
+ExtractionT = TypeVar("ExtractionT", bound=BaseModel)
 
 __all__ = [
+    "Removed",
     "articles_in_scope",
+    "checking",
     "citation_problems",
     "citation_problems_in_scope",
+    "cited_items",
     "drop_unverified",
     "find_quote",
     "quote_in_text",
@@ -111,30 +119,51 @@ def articles_in_scope(articles: Mapping[str, Article] | None) -> Iterator[None]:
         _ARTICLES.reset(token)
 
 
-_CITING_LISTS = (
-    # (field of StoryExtraction, what one item is called, the item's field that names it)
-    ("parties", "party", "name"),
-    ("actions", "action", "action"),
-    ("demands", "demand", "demand"),
-    ("positions", "position", "stance"),
-    ("consequences", "consequence", "description"),
-    ("timeline", "timeline event", "event"),
-)
+def _kind(model: BaseModel) -> str:
+    """'TimelineEvent' → 'timeline event'."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", type(model).__name__).lower()
 
 
-def _items(extraction: StoryExtraction) -> Iterator[tuple[str, str, str, Any]]:
-    """(where, kind, summary, item) for every item that must cite, accounts of disagreements too."""
-    for name, kind, label in _CITING_LISTS:
-        for index, item in enumerate(getattr(extraction, name)):
-            summary = str(getattr(item, label))
-            yield f"{name}[{index}] ({summary!r})", kind, summary, item
-    for index, disagreement in enumerate(extraction.disagreements):
-        for number, account in enumerate(disagreement.accounts):
-            where = f"disagreements[{index}].accounts[{number}] ({account.claim!r})"
-            yield where, "account", account.claim, account
+def _summary(model: BaseModel) -> str:
+    label = getattr(model, "label", None)
+    if callable(label):
+        return str(label())
+    for name in ("topic", "name", "title"):
+        if isinstance(getattr(model, name, None), str):
+            return str(getattr(model, name))
+    return _kind(model)
 
 
-def _citation_problem(citation: Citation, articles: Mapping[str, Article]) -> str | None:
+def _is_cited(model: object) -> bool:
+    return isinstance(model, BaseModel) and isinstance(getattr(model, "citations", None), list)
+
+
+def _min_items(model: BaseModel, field: str) -> int:
+    """The least number of items a list field may hold (its `min_length`), 0 if unbounded."""
+    info = type(model).model_fields[field]
+    return max((getattr(m, "min_length", 0) or 0 for m in info.metadata), default=0)
+
+
+def _list_fields(model: BaseModel) -> Iterator[tuple[str, list[BaseModel]]]:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
+            yield name, value
+
+
+def _items(model: BaseModel, where: str = "") -> Iterator[tuple[str, BaseModel]]:
+    """(where, item) for every item that must cite, however deep in `model`."""
+    for name, items in _list_fields(model):
+        if name == "citations":
+            continue
+        for index, item in enumerate(items):
+            path = f"{where}{name}[{index}]"
+            if _is_cited(item):
+                yield f"{path} ({_summary(item)!r})", item
+            yield from _items(item, path + ".")
+
+
+def _citation_problem(citation: Any, articles: Mapping[str, Article]) -> str | None:
     article = articles.get(citation.article_id)
     if article is None:
         known = ", ".join(sorted(articles))
@@ -146,70 +175,76 @@ def _citation_problem(citation: Citation, articles: Mapping[str, Article]) -> st
     return None
 
 
-def citation_problems(extraction: StoryExtraction, articles: Mapping[str, Article]) -> list[str]:
+def citation_problems(extraction: BaseModel, articles: Mapping[str, Article]) -> list[str]:
     """Every citation that fails, and every item with no citation, as one line each."""
-    problems = [
-        f"disagreements[{index}] ({disagreement.topic!r}): needs two or more accounts"
-        for index, disagreement in enumerate(extraction.disagreements)
-        if len(disagreement.accounts) < 2
-    ]
-    for where, _, _, item in _items(extraction):
-        if not item.citations:
+    problems = []
+    for where, item in _items(extraction):
+        citations = getattr(item, "citations")  # noqa: B009 - any model that carries citations
+        if not citations:
             problems.append(f"{where}: has no citation")
-        for citation in item.citations:
+        for citation in citations:
             if (problem := _citation_problem(citation, articles)) is not None:
                 problems.append(f"{where}: {problem}")
     return problems
 
 
-def citation_problems_in_scope(extraction: StoryExtraction) -> list[str]:
+def citation_problems_in_scope(extraction: BaseModel) -> list[str]:
     articles = _ARTICLES.get()
     return [] if articles is None else citation_problems(extraction, articles)
 
 
+def checking() -> bool:
+    """True while a story is being extracted (see `articles_in_scope`)."""
+    return _ARTICLES.get() is not None
+
+
+@dataclass
+class Removed:
+    """An item or citation taken out, and why."""
+
+    kind: str
+    summary: str
+    reason: str
+
+
 def drop_unverified(
-    extraction: StoryExtraction, articles: Mapping[str, Article]
-) -> tuple[StoryExtraction, list[DroppedItem]]:
-    """Remove failing citations, and items left with none; say what was removed and why."""
-    from ._schema import DroppedItem
+    extraction: ExtractionT, articles: Mapping[str, Article]
+) -> tuple[ExtractionT, list[Removed]]:
+    """Remove failing citations, items left with none, and groups left with too few items
+    (a disagreement needs two accounts); say what was removed and why."""
+    removed: list[Removed] = []
 
-    dropped: list[DroppedItem] = []
-
-    def verified(item: Any, kind: str, summary: str) -> Any | None:
-        good = []
-        for citation in item.citations:
-            problem = _citation_problem(citation, articles)
-            if problem is None:
-                good.append(citation)
-            else:
-                dropped.append(
-                    DroppedItem(kind=f"{kind} citation", summary=summary, reason=problem)
+    def prune(model: BaseModel) -> BaseModel | None:
+        update: dict[str, Any] = {}
+        if _is_cited(model):
+            good = []
+            for citation in getattr(model, "citations"):  # noqa: B009
+                problem = _citation_problem(citation, articles)
+                if problem is None:
+                    good.append(citation)
+                else:
+                    removed.append(Removed(f"{_kind(model)} citation", _summary(model), problem))
+            if not good:
+                removed.append(
+                    Removed(_kind(model), _summary(model), "no citation could be verified")
                 )
-        if good:
-            return item.model_copy(update={"citations": good})
-        dropped.append(
-            DroppedItem(kind=kind, summary=summary, reason="no citation could be verified")
-        )
-        return None
+                return None
+            update["citations"] = good
+        for name, items in _list_fields(model):
+            if name == "citations":
+                continue
+            kept = [k for k in (prune(item) for item in items) if k is not None]
+            least = _min_items(model, name)
+            if len(kept) < least:
+                reason = f"fewer than {least} {name} could be verified"
+                removed.append(Removed(_kind(model), _summary(model), reason))
+                return None
+            update[name] = kept
+        return model.model_copy(update=update)
 
-    updates: dict[str, list[Any]] = {}
-    for name, kind, label in _CITING_LISTS:
-        items = (
-            verified(item, kind, str(getattr(item, label))) for item in getattr(extraction, name)
-        )
-        updates[name] = [item for item in items if item is not None]
-    updates["disagreements"] = []
-    for disagreement in extraction.disagreements:
-        accounts = [verified(a, "account", a.claim) for a in disagreement.accounts]
-        kept = [account for account in accounts if account is not None]
-        if len(kept) >= 2:
-            updates["disagreements"].append(disagreement.model_copy(update={"accounts": kept}))
-        else:
-            reason = "fewer than two accounts could be verified"
-            dropped.append(
-                DroppedItem(kind="disagreement", summary=disagreement.topic, reason=reason)
-            )
-    return extraction.model_copy(update=updates), dropped
+    pruned = prune(extraction)
+    assert pruned is not None  # the extraction itself cites nothing and bounds nothing
+    return pruned, removed  # type: ignore[return-value]
 
 
 def _article_text(article: Article) -> str:
@@ -217,28 +252,33 @@ def _article_text(article: Article) -> str:
 
 
 def snap_quotes(
-    extraction: StoryExtraction, articles: Mapping[str, Article]
-) -> tuple[StoryExtraction, int]:
+    extraction: ExtractionT, articles: Mapping[str, Article]
+) -> tuple[ExtractionT, int]:
     """Every verified quote replaced by the cited article's exact words; and how many changed."""
     repaired = 0
 
-    def snapped(item: Any) -> Any:
+    def snapped(model: BaseModel) -> BaseModel:
         nonlocal repaired
-        citations = []
-        for citation in item.citations:
-            article = articles.get(citation.article_id)
-            exact = find_quote(citation.quote, _article_text(article)) if article else None
-            if exact is not None and exact != citation.quote:
-                repaired += 1
-                citation = citation.model_copy(update={"quote": exact})
-            citations.append(citation)
-        return item.model_copy(update={"citations": citations})
+        update: dict[str, Any] = {}
+        if _is_cited(model):
+            citations = []
+            for citation in getattr(model, "citations"):  # noqa: B009
+                article = articles.get(citation.article_id)
+                exact = find_quote(citation.quote, _article_text(article)) if article else None
+                if exact is not None and exact != citation.quote:
+                    repaired += 1
+                    citation = citation.model_copy(update={"quote": exact})
+                citations.append(citation)
+            update["citations"] = citations
+        for name, items in _list_fields(model):
+            if name != "citations":
+                update[name] = [snapped(item) for item in items]
+        return model.model_copy(update=update)
 
-    updates: dict[str, list[Any]] = {
-        name: [snapped(item) for item in getattr(extraction, name)] for name, _, _ in _CITING_LISTS
-    }
-    updates["disagreements"] = [
-        d.model_copy(update={"accounts": [snapped(a) for a in d.accounts]})
-        for d in extraction.disagreements
-    ]
-    return extraction.model_copy(update=updates), repaired
+    return snapped(extraction), repaired  # type: ignore[return-value]
+
+
+def cited_items(model: BaseModel) -> Iterator[BaseModel]:
+    """Every item of `model` that carries citations, however deep."""
+    for _, item in _items(model):
+        yield item

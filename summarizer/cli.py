@@ -22,19 +22,19 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 from ._backends import detect_backend
-from ._changes import compare_briefings
 from ._errors import SummarizerError
 from ._eval import load_gold, score_briefing
 from ._files import check_writable, write_atomically
 from ._group import StoryGroup, group_articles
-from ._json_schema import SCHEMA_FILES, json_schema_text
+from ._json_schema import json_schema_text, profile_schema, schema_text
 from ._pipeline import summarize
 from ._read import read_articles
 from ._redact import redact
 from ._render import render_json, render_markdown
 from ._replay import recorded_answers_are_authored, replaying
-from ._schema import DailyBriefing, FailedStory, ReplayInfo, Story
+from ._schema import Briefing, FailedStory, ReplayInfo, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
+from .profiles import BUILTIN_PROFILES, compare_briefings, load_profile
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PARTIAL", "main"]
 
@@ -77,11 +77,27 @@ def _configure_logging(verbosity: int, secrets: list[str]) -> None:
     logging.getLogger("instructor").setLevel(logging.DEBUG if verbosity >= 2 else logging.CRITICAL)
 
 
-def _load_briefing(path: Path) -> DailyBriefing:
+def _load_briefing(path: Path, profile_expected: tuple[str, Path] | None = None) -> Briefing[Any]:
+    """A briefing's JSON, read with the models of the profile it names (which must be the
+    `profile_expected` by the named file, if given)."""
     try:
-        return DailyBriefing.model_validate_json(path.read_bytes())
+        data = json.loads(path.read_bytes())
     except OSError as error:
         _fail(f"{path}: {error.strerror or 'cannot read'}")
+    except json.JSONDecodeError as error:
+        _fail(f"{path}: not valid JSON (line {error.lineno}: {error.msg})")
+    name = data.get("profile", "geopolitics") if isinstance(data, dict) else "geopolitics"
+    if profile_expected is not None and name != profile_expected[0]:
+        _fail(
+            f"{path}: a briefing of profile {name!r}, but {profile_expected[1]} scores profile "
+            f"{profile_expected[0]!r}"
+        )
+    try:
+        profile = load_profile(str(name))
+    except SummarizerError as error:
+        _fail(f"{path}: {error}")
+    try:
+        return profile.briefing.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(map(str, first["loc"])) or "the file"
@@ -161,6 +177,12 @@ Exit codes: 0 ok, 1 error or no story briefed (nothing written), 2 bad usage,
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     help="Also write the briefing as JSON here ('-' for stdout).",
 )
+@click.option(
+    "--profile",
+    metavar="NAME",
+    help=f"The kind of briefing: {', '.join(BUILTIN_PROFILES)}, or mypkg.module:PROFILE "
+    "[env SUMMARIZER_PROFILE; default geopolitics].",
+)
 @click.option("--model", help="Model name [env SUMMARIZER_MODEL].")
 @click.option("--base-url", help="OpenAI-compatible endpoint [env OPENAI_BASE_URL].")
 @click.option(
@@ -211,6 +233,7 @@ def brief(
     paths: tuple[str, ...],
     output: Path | None,
     json_output: Path | None,
+    profile: str | None,
     model: str | None,
     base_url: str | None,
     mode: str | None,
@@ -228,6 +251,7 @@ def brief(
     overrides: dict[str, Any] = {
         key: value
         for key, value in {
+            "profile": profile,
             "model": model,
             "base_url": base_url,
             "mode": mode,
@@ -242,6 +266,10 @@ def brief(
     except ValidationError as error:
         first = error.errors()[0]
         _fail(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    try:
+        load_profile(settings.profile)
+    except SummarizerError as error:
+        _fail(str(error))
     if replay is not None:
         settings = _replay_settings(settings)
     # A run is paid for before it is written: find an output that cannot be written first.
@@ -252,10 +280,10 @@ def brief(
             except OSError as error:
                 _fail(f"{target}: cannot write ({error.strerror})")
 
-    def progress(group: StoryGroup, result: Story | FailedStory) -> None:
+    def progress(group: StoryGroup, result: StoryBase | FailedStory) -> None:
         # Headlines and reasons come from articles and models: escaped, never read as markup.
-        if isinstance(result, Story):
-            headline = escape(result.headline)
+        if isinstance(result, StoryBase):
+            headline = escape(str(getattr(result, "headline", group.headline)))
             _stderr.print(f"  briefed: {headline} ({_count(len(group.articles), 'article')})")
         else:
             headline, reason = escape(group.headline), escape(result.reason)
@@ -285,7 +313,10 @@ def brief(
             f"{briefing.failed_stories[0].reason}); nothing was written"
         )
     if earlier is not None:
-        briefing.changes = compare_briefings(earlier, briefing, source=str(since))
+        try:
+            briefing.changes = compare_briefings(earlier, briefing, source=str(since))
+        except SummarizerError as error:
+            _fail(str(error))
 
     markdown = render_markdown(briefing)
     try:
@@ -444,16 +475,11 @@ def eval_command(
         if len(paths) != 2 or gold_path is not None:
             raise click.UsageError("give BRIEFING.json GOLD.json, or --models with --gold")
         briefing_path, gold_file = Path(paths[0]), Path(paths[1])
-        briefing = _load_briefing(briefing_path)
         try:
             gold = load_gold(gold_file)
         except SummarizerError as error:
             _fail(str(error))
-        if gold.profile != briefing.profile:
-            _fail(
-                f"{briefing_path}: a briefing of profile {briefing.profile!r}, "
-                f"but {gold_file} scores profile {gold.profile!r}"
-            )
+        briefing = _load_briefing(briefing_path, (gold.profile, gold_file))
         reports: list[Any] = [
             score_briefing(
                 briefing, gold, briefing_name=str(briefing_path), gold_name=str(gold_file)
@@ -468,7 +494,7 @@ def eval_command(
             _fail(str(error))
         reports = []
         for model in [m.strip() for m in models.split(",") if m.strip()]:
-            settings = Settings(model=model)
+            settings = Settings(model=model, profile=gold.profile)
             if replay is not None:
                 settings = _replay_settings(settings)
             try:
@@ -510,16 +536,20 @@ def eval_command(
     is_flag=True,
     help="The schema the model fills (one story) instead of the briefing's.",
 )
-def schema(extraction: bool) -> None:
+@click.option("--profile", default="geopolitics", metavar="NAME", help="The briefing profile.")
+def schema(extraction: bool, profile: str) -> None:
     """Print the JSON Schema of the briefing (the JSON that `brief --json` writes).
 
     \b
     Examples:
       summarizer schema > briefing.schema.json
       summarizer schema --extraction
+      summarizer schema --profile earnings
     """
-    names = list(SCHEMA_FILES)
-    click.echo(json_schema_text(names[1] if extraction else names[0]), nl=False)
+    try:
+        click.echo(schema_text(profile_schema(profile, extraction=extraction)), nl=False)
+    except SummarizerError as error:
+        _fail(str(error))
 
 
 @cli.command("gold-schema")

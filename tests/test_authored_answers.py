@@ -9,17 +9,22 @@ import pytest
 
 from summarizer import StoryExtraction, load_articles
 from summarizer._verify import articles_in_scope, citation_problems
+from summarizer.profiles.earnings import EarningsExtraction
 
 from .conftest import AUTHORED, REPO
 
-ARTICLES = {a.id: a for a in load_articles([REPO / "seeds", REPO / "tests" / "day"])}
+ARTICLES = {
+    a.id: a
+    for a in load_articles([REPO / "seeds", REPO / "tests" / "day", REPO / "examples" / "earnings"])
+}
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in AUTHORED.glob("*.json")))
 def test_every_quote_is_verbatim_in_the_cited_article(name: str) -> None:
     text = (AUTHORED / name).read_text(encoding="utf-8")
+    model = EarningsExtraction if name.startswith("earnings") else StoryExtraction
     with articles_in_scope(ARTICLES):
-        extraction = StoryExtraction.model_validate_json(text)  # raises on any bad quote
+        extraction = model.model_validate_json(text)  # raises on any bad quote or failed check
     assert citation_problems(extraction, ARTICLES) == []
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from summarizer import StoryExtraction, group_articles, load_articles, load_prompts, summarize
 from summarizer._extract import prompt_tokens
-from summarizer._merge import merge_extractions, split_to_fit
+from summarizer._merge import split_to_fit
 from summarizer._verify import find_quote
+from summarizer.profiles.geopolitics._merge import merge_extractions
 
 from .conftest import AUTHORED, REPO, Endpoint, authored
 

@@ -34,12 +34,23 @@ def test_every_private_module_declares_a_sorted_all_reexported_where_public() ->
             assert hasattr(module, item), f"summarizer.{name}.__all__ names missing {item}"
 
 
-def test_public_classes_and_functions_are_all_exported() -> None:
-    public_modules = ("_errors", "_schema", "_settings")
-    for name in public_modules:
+def test_what_a_user_calls_is_exported_and_schema_classes_stay_in_their_profile() -> None:
+    for name in ("_errors", "_settings", "_pipeline"):
         module = importlib.import_module(f"summarizer.{name}")
         missing = set(module.__all__) - set(summarizer.__all__)
         assert not missing, f"summarizer.{name} exports {missing} but summarizer does not"
+    # To write a profile: the evidence parts and the bases of a story and a briefing.
+    assert {"Citation", "Cited", "Extraction", "StoryBase", "Briefing", "Profile"} <= set(
+        summarizer.__all__
+    )
+    # The default profile's top-level models, for `DailyBriefing.model_validate_json(...)`; every
+    # other schema class is the profile's (`summarizer.profiles.geopolitics`).
+    assert {"DailyBriefing", "Story", "StoryExtraction"} <= set(summarizer.__all__)
+    assert "Party" not in summarizer.__all__ and "Demand" not in summarizer.__all__
+    for profile in ("geopolitics", "earnings"):
+        module = importlib.import_module(f"summarizer.profiles.{profile}")
+        assert module.__all__ == sorted(module.__all__, key=lambda n: (n != "PROFILE", n))
+        assert all(hasattr(module, item) for item in module.__all__)
 
 
 def test_package_is_typed() -> None:

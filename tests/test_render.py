@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from summarizer import DailyBriefing, escape_markdown, render_markdown
-from summarizer._schema import Citation, ReportedAction, ReportedParty, Source, Story
+from summarizer import Citation, DailyBriefing, Story, escape_markdown, render_markdown
+from summarizer._schema import Source
+from summarizer.profiles.geopolitics import Action, Party
 
 from .conftest import GOLDEN
 
@@ -38,7 +39,7 @@ def test_hostile_model_output_cannot_break_the_table_or_inject_html() -> None:
         headline="Headline <img src=x onerror=alert(1)>",
         bottom_line="Bottom [x](javascript:alert(1))",
         parties=[
-            ReportedParty(
+            Party(
                 name="A | B\n| --- |",
                 aliases=["C | D"],
                 kind="person",
@@ -48,7 +49,7 @@ def test_hostile_model_output_cannot_break_the_table_or_inject_html() -> None:
             )
         ],
         actions=[
-            ReportedAction(
+            Action(
                 actor="X <script>",
                 category="PROTEST",
                 cameo=None,

@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ._schema import Change, ChangeReport, DailyBriefing, DemandStatus, Story
+from ..._schema import Change, ChangeReport
+from ._schema import DailyBriefing, DemandStatus, Story
 
 __all__ = ["compare_briefings"]
 

@@ -1,0 +1,125 @@
+"""Evidence: the building blocks every profile's schema is made of.
+
+A profile's extraction (what the model fills) derives from `Extraction`; every item that makes a
+claim derives from `Cited`, and so opens with its `citations` — the model writes the evidence
+before the claim. The pipeline knows nothing else about a profile's schema: verification, quote
+repair, source counting and merging walk any model built from these parts.
+
+`Cited` also carries what the program computes for an item (who reports it, how many
+independently); those fields are marked `COMPUTED` and left out of what the model is asked to fill
+(`model_facing_schema`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+
+from ._verify import checking, citation_problems_in_scope
+
+JsonDict = dict[str, JsonValue]
+
+__all__ = [
+    "COMPUTED",
+    "Citation",
+    "Cited",
+    "Extraction",
+    "ModelFacing",
+    "model_facing_schema",
+    "strip_computed",
+]
+
+COMPUTED: JsonDict = {"x-computed": True}
+
+
+class ModelFacing(BaseModel):
+    # extra="forbid" puts additionalProperties: false in the schema, as strict mode requires.
+    model_config = ConfigDict(extra="forbid")
+
+
+class Citation(ModelFacing):
+    """Evidence for an item."""
+
+    article_id: str
+    quote: str
+    via: str | None = Field(description="Who the article credits for the words, if anyone.")
+
+
+class Cited(ModelFacing):
+    """An item that makes a claim; its evidence comes first."""
+
+    label_field: ClassVar[str | None] = None
+    """The field that names the item in reports ('name', 'demand'); the first text field if None."""
+
+    citations: list[Citation]
+    reported_by: list[str] = Field(
+        default_factory=list,
+        description="The outlets whose articles report it, copies included.",
+        json_schema_extra=COMPUTED,
+    )
+    independent_sources: int = Field(
+        default=0,
+        description="How many of those outlets reported it independently.",
+        json_schema_extra=COMPUTED,
+    )
+
+    def label(self) -> str:
+        """What the item is called in reports."""
+        if self.label_field is not None:
+            return str(getattr(self, self.label_field))
+        for name, field in type(self).model_fields.items():
+            if name not in {"citations", "reported_by"} and field.annotation in (str, "str"):
+                return str(getattr(self, name))
+        return type(self).__name__
+
+
+class Extraction(ModelFacing):
+    """Base of every profile's extraction. A profile's extraction must also have `headline` and
+    `bottom_line` (text); while a story is being extracted, every citation is checked against
+    its articles, and so are the profile's own `checks`: a problem is a validation error that
+    instructor sends back to the model."""
+
+    def checks(self) -> list[str]:
+        """The profile's own checks of an answer, one line per problem (none by default); each
+        problem is sent back to the model like a quote that is not in its article."""
+        return []
+
+    @model_validator(mode="after")
+    def _quotes_are_in_their_articles(self) -> Extraction:
+        # Active only while an extraction is in progress (see _verify.articles_in_scope), so that
+        # loading a saved briefing does not need the articles at hand.
+        if not checking():
+            return self
+        problems = citation_problems_in_scope(self) + self.checks()
+        if problems:
+            raise ValueError(
+                "Some citations do not match their articles. Fix each one by copying the words "
+                "exactly from the cited article, or cite another article that contains them:\n- "
+                + "\n- ".join(problems)
+            )
+        return self
+
+
+def model_facing_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON Schema the model fills: `model`'s, without the fields the program computes."""
+    schema: dict[str, Any] = strip_computed(model.model_json_schema())
+    return schema
+
+
+def strip_computed(schema: Any) -> Any:
+    """`schema` without the properties marked `COMPUTED`, in `properties` and in `required`."""
+    if isinstance(schema, list):
+        return [strip_computed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: strip_computed(value) for key, value in schema.items()}
+    properties = result.get("properties")
+    if isinstance(properties, dict):
+        computed = {name for name, prop in properties.items() if isinstance(prop, dict)
+                    and prop.get("x-computed")}  # fmt: skip
+        if computed:
+            result["properties"] = {k: v for k, v in properties.items() if k not in computed}
+            if "required" in result:
+                result["required"] = [r for r in result["required"] if r not in computed]
+    return result
