@@ -267,9 +267,14 @@ def brief(
         first = error.errors()[0]
         _fail(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
     try:
-        load_profile(settings.profile)
+        chosen = load_profile(settings.profile)
     except SummarizerError as error:
         _fail(str(error))
+    # Whatever stops --since stops the run before it is paid for.
+    if earlier is not None and chosen.compare is None:
+        _fail(f"profile {chosen.name!r} cannot compare two briefings")
+    if earlier is not None and earlier.profile != chosen.name:
+        _fail(f"{since}: made with profile {earlier.profile!r}, not {chosen.name!r}")
     if replay is not None:
         settings = _replay_settings(settings)
     # A run is paid for before it is written: find an output that cannot be written first.

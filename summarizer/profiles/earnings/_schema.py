@@ -98,9 +98,8 @@ class EarningsExtraction(Extraction):
     def checks(self) -> list[str]:
         problems = []
         for index, figure in enumerate(self.figures):
-            numbers = _NUMBER.findall(figure.value)
-            quoted = " ".join(citation.quote for citation in figure.citations)
-            missing = [n for n in numbers if n not in quoted]
+            quoted = {n for c in figure.citations for n in _NUMBER.findall(c.quote)}
+            missing = [n for n in _NUMBER.findall(figure.value) if n not in quoted]
             if missing:
                 problems.append(
                     f"figures[{index}] ({figure.metric!r}): the value {figure.value!r} is not in "
