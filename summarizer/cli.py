@@ -498,6 +498,11 @@ def eval_command(
         except SummarizerError as error:
             _fail(str(error))
         reports = []
+        if replay is not None and recorded_answers_are_authored(replay):
+            click.echo(
+                f"Note: {replay} holds answers written by people as test fixtures, not by a model",
+                err=True,
+            )
         for model in [m.strip() for m in models.split(",") if m.strip()]:
             settings = Settings(model=model, profile=gold.profile)
             if replay is not None:

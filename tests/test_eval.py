@@ -136,3 +136,13 @@ def test_a_briefing_of_another_profile_is_refused(tmp_path: Path) -> None:
         f"Error: {path}: a briefing of profile 'earnings', but {GOLD} scores profile "
         "'geopolitics'\n"
     )
+
+
+def test_the_readme_quotes_the_eval_table_the_replay_prints() -> None:
+    result = run(
+        "eval", "--models", "gpt-4o-mini,house-model", "--gold", str(GOLD), "seeds/",
+        "--replay", MODELS_CASSETTE,
+    )  # fmt: skip
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert result.stdout in readme
+    assert "written by people as test fixtures" in result.stderr
