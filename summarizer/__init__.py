@@ -27,6 +27,7 @@ from ._render import escape_markdown, render_json, render_markdown
 from ._replay import replaying
 from ._schema import Briefing, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
+from ._store import Store
 from ._verify import quote_in_text
 from .profiles import Profile, compare_briefings, load_profile
 from .profiles.geopolitics import DailyBriefing, Story, StoryExtraction
@@ -50,6 +51,7 @@ __all__ = [
     "ReplayError",
     "Settings",
     "Story",
+    "Store",
     "StoryBase",
     "StoryExtraction",
     "StoryGroup",

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from ._errors import BudgetExhausted
 from ._schema import Usage
 
-__all__ = ["Budget", "CHARACTERS_PER_TOKEN", "DEFAULT_PRICES", "estimate_tokens"]
+__all__ = ["Budget", "CHARACTERS_PER_TOKEN", "DEFAULT_PRICES", "Price", "estimate_tokens"]
 
 # English prose with GPT-style tokenizers. An estimate, because tokenizers that work offline are
 # model-specific, and tiktoken downloads its encodings at run time.
@@ -26,13 +26,16 @@ def estimate_tokens(text: str) -> int:
     return len(text) // CHARACTERS_PER_TOKEN
 
 
-# USD per million (input, output) tokens, as OpenAI listed them when this was written.
-DEFAULT_PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4.1": (2.00, 8.00),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1-nano": (0.10, 0.40),
+Price = tuple[float, float] | tuple[float, float, float]
+
+# USD per million (input, output, cached input) tokens, as OpenAI listed them when this was
+# written. A price without the third figure charges cached input at the input rate.
+DEFAULT_PRICES: dict[str, Price] = {
+    "gpt-4o-mini": (0.15, 0.60, 0.075),
+    "gpt-4o": (2.50, 10.00, 1.25),
+    "gpt-4.1": (2.00, 8.00, 0.50),
+    "gpt-4.1-mini": (0.40, 1.60, 0.10),
+    "gpt-4.1-nano": (0.10, 0.40, 0.025),
 }
 
 
@@ -46,7 +49,7 @@ class Budget:
         *,
         max_tokens: int | None = None,
         max_cost_usd: float | None = None,
-        prices: Mapping[str, tuple[float, float]] | None = None,
+        prices: Mapping[str, Price] | None = None,
     ) -> None:
         self.usage = usage
         self._tokens_in_flight = 0
@@ -65,10 +68,18 @@ class Budget:
                 + "\": [0.15, 0.60]}', USD per million input and output tokens)"
             )
 
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+    def cost(
+        self, prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0
+    ) -> float | None:
+        """US dollars for these tokens; cached prompt tokens at the discounted rate, if listed."""
         if self.price is None:
             return None
-        return (prompt_tokens * self.price[0] + completion_tokens * self.price[1]) / 1_000_000
+        cached_rate = self.price[2] if len(self.price) > 2 else self.price[0]
+        fresh = prompt_tokens - cached_tokens
+        total = (
+            fresh * self.price[0] + cached_tokens * cached_rate + completion_tokens * self.price[1]
+        )
+        return total / 1_000_000
 
     @contextmanager
     def reserve(self, prompt_tokens: int, max_output_tokens: int) -> Iterator[None]:

@@ -18,11 +18,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import instructor
 import openai
+from openai.types.chat import ChatCompletion
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -35,16 +36,18 @@ from tenacity import (
 from ._backends import RequestPlan
 from ._budget import Budget, estimate_tokens
 from ._errors import ConfigurationError
+from ._redact import one_line, redact
 from ._replay import is_unrecorded_request
 from ._schema import Usage
 from ._settings import ExtractionMode, Settings
+from ._store import Store, request_key
 
 __all__ = [
     "RETRIED_STATUS",
-    "RequestCount",
+    "RequestChain",
     "StructuredCreate",
+    "chain",
     "citing",
-    "counting_requests",
     "make_structured_create",
     "retry_after_seconds",
 ]
@@ -69,25 +72,32 @@ NO_ENDPOINT = (
 
 
 @dataclass
-class RequestCount:
-    """Requests sent while `counting_requests` was active: the first, then any re-asks."""
+class RequestChain:
+    """The requests of one story (or part of one) while `chain` is active: the first, then any
+    re-asks; what they cost, and where the store holds them."""
 
+    story_id: str | None = None
     sent: int = 0
+    first_key: str | None = None
+    last_response: dict[str, Any] | None = None
+    last_exchange: int | None = None
+    from_cache: bool = False
+    usage: Usage = field(default_factory=Usage)
 
 
-_REQUEST_COUNT: ContextVar[RequestCount | None] = ContextVar("request_count", default=None)
+_CHAIN: ContextVar[RequestChain | None] = ContextVar("request_chain", default=None)
 _CITABLE_IDS: ContextVar[Sequence[str] | None] = ContextVar("citable_ids", default=None)
 
 
 @contextmanager
-def counting_requests() -> Iterator[RequestCount]:
-    """Count the requests sent (first attempts and re-asks, not transport retries) in the block."""
-    count = RequestCount()
-    token = _REQUEST_COUNT.set(count)
+def chain(story_id: str | None = None) -> Iterator[RequestChain]:
+    """Follow the requests sent in the block (first attempts and re-asks, not transport retries)."""
+    current = RequestChain(story_id=story_id)
+    token = _CHAIN.set(current)
     try:
-        yield count
+        yield current
     finally:
-        _REQUEST_COUNT.reset(token)
+        _CHAIN.reset(token)
 
 
 @contextmanager
@@ -159,11 +169,27 @@ def _request_tokens(kwargs: dict[str, Any]) -> int:
     return estimate_tokens(json.dumps(kwargs.get("messages", [])) + json.dumps(schema))
 
 
-def make_structured_create(settings: Settings, usage: Usage, plan: RequestPlan) -> StructuredCreate:
+def _reask_errors(kwargs: dict[str, Any]) -> str | None:
+    """The verification errors a re-ask sends back: the text of its last message."""
+    messages = kwargs.get("messages") or []
+    content = messages[-1].get("content") if messages else None
+    return content if isinstance(content, str) else None
+
+
+def make_structured_create(
+    settings: Settings,
+    usage: Usage,
+    plan: RequestPlan,
+    *,
+    store: Store | None = None,
+    run_id: str | None = None,
+) -> StructuredCreate:
     """An instructor-patched async `create` over the real openai client, counting into `usage`.
 
     Every request — re-asks included — is shaped for its backend by `plan` and checked against
-    the run's budget before it is sent.
+    the run's budget before it is sent. With a `store`, every exchange is recorded there, and the
+    first request of a story whose answer the store holds (it passed verification before) is
+    answered from it without a call, unless `settings.refresh`.
     """
     if settings.api_key is None and settings.base_url is None:
         raise ConfigurationError(NO_ENDPOINT)
@@ -174,6 +200,7 @@ def make_structured_create(settings: Settings, usage: Usage, plan: RequestPlan) 
         max_retries=0,
         timeout=settings.timeout,
     )
+    secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
     budget = Budget(
         usage,
         settings.model,
@@ -182,10 +209,38 @@ def make_structured_create(settings: Settings, usage: Usage, plan: RequestPlan) 
         prices=settings.prices,
     )
 
+    def record(current: RequestChain | None, **values: Any) -> int | None:
+        if store is None or run_id is None:
+            return None
+        return store.record_exchange(
+            run_id=run_id, story_id=current.story_id if current else None, **values
+        )
+
     async def create(**kwargs: Any) -> Any:
         kwargs = plan.shape_request(kwargs, _CITABLE_IDS.get())
-        if (count := _REQUEST_COUNT.get()) is not None:
-            count.sent += 1
+        current = _CHAIN.get()
+        reask = 0
+        if current is not None:
+            current.sent += 1
+            reask = current.sent - 1
+        key = request_key(settings.base_url, kwargs)
+        if current is not None and reask == 0:
+            current.first_key = key
+        if store is not None and reask == 0 and not settings.refresh:
+            stored = store.answer(key)
+            if stored is not None:
+                usage.cache_hits += 1
+                exchange = record(
+                    current, key=key, request=kwargs, response=stored, status=200, error=None,
+                    latency=0.0, attempt=0, reask=0, from_cache=True,
+                )  # fmt: skip
+                if current is not None:
+                    current.from_cache, current.last_response = True, stored
+                    current.last_exchange = exchange
+                    current.usage.cache_hits += 1
+                return ChatCompletion.model_validate(stored)
+        if store is not None and current is not None and reask > 0:
+            store.mark_verification(current.last_exchange, False, _reask_errors(kwargs))
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
             wait=_WaitRetryAfterOrBackoff(settings.max_retry_wait),
@@ -194,12 +249,39 @@ def make_structured_create(settings: Settings, usage: Usage, plan: RequestPlan) 
             before_sleep=_log_retry,
             reraise=True,
         )
-        with budget.reserve(_request_tokens(kwargs), int(kwargs.get(plan.token_limit) or 0)):
-            async for attempt in retrying:
-                with attempt:
-                    response = await client.chat.completions.create(**kwargs)
+        started, attempts = time.monotonic(), 0
+        try:
+            with budget.reserve(_request_tokens(kwargs), int(kwargs.get(plan.token_limit) or 0)):
+                async for attempt in retrying:
+                    with attempt:
+                        attempts = attempt.retry_state.attempt_number
+                        response = await client.chat.completions.create(**kwargs)
+        except openai.APIError as error:
+            record(
+                current, key=key, request=kwargs, response=None,
+                status=getattr(error, "status_code", None),
+                error=one_line(redact(f"{type(error).__name__}: {error}", secrets)),
+                latency=time.monotonic() - started, attempt=attempts, reask=reask,
+                from_cache=False,
+            )  # fmt: skip
+            raise
+        body = response.model_dump(mode="json", exclude_none=True)
+        exchange = record(
+            current, key=key, request=kwargs, response=body, status=200, error=None,
+            latency=time.monotonic() - started, attempt=attempts, reask=reask, from_cache=False,
+        )  # fmt: skip
         usage.add(getattr(response, "usage", None))
-        usage.cost_usd = budget.cost(usage.prompt_tokens, usage.completion_tokens)
+        usage.cost_usd = budget.cost(
+            usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens
+        )
+        if current is not None:
+            current.last_response, current.last_exchange = body, exchange
+            current.usage.add(getattr(response, "usage", None))
+            current.usage.cost_usd = budget.cost(
+                current.usage.prompt_tokens,
+                current.usage.completion_tokens,
+                current.usage.cached_tokens,
+            )
         return response
 
     return instructor.patch(create=create, mode=_MODES[plan.mode])

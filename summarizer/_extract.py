@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ._article import Article
 from ._budget import estimate_tokens
-from ._client import RETRIED_STATUS, StructuredCreate, citing, counting_requests
+from ._client import RETRIED_STATUS, RequestChain, StructuredCreate, chain, citing
 from ._errors import BudgetExhausted, ExtractionError
 from ._evidence import Extraction
 from ._group import StoryGroup
@@ -21,9 +21,10 @@ from ._merge import merge_by_equality, split_to_fit
 from ._prompts import PromptSet
 from ._redact import one_line, redact
 from ._replay import is_unrecorded_request, unrecorded_request_reason
-from ._schema import DroppedItem, StoryBase
+from ._schema import DroppedItem, StoryBase, Usage
 from ._settings import Settings
 from ._sources import build_story
+from ._store import Store
 from ._verify import articles_in_scope, drop_unverified, snap_quotes
 from .profiles import Profile
 
@@ -140,6 +141,31 @@ class _Part:
     dropped: list[DroppedItem] = field(default_factory=list)
     reasks: int = 0
     quotes_repaired: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+
+def _add_usage(total: Usage, part: Usage) -> None:
+    total.requests += part.requests
+    total.cache_hits += part.cache_hits
+    total.prompt_tokens += part.prompt_tokens
+    total.completion_tokens += part.completion_tokens
+    total.cached_tokens += part.cached_tokens
+    if part.cost_usd is not None:
+        total.cost_usd = (total.cost_usd or 0.0) + part.cost_usd
+
+
+def _remember(store: Store | None, chains: list[RequestChain]) -> None:
+    """The last chain's answer passed verification: it answers each chain's first request from
+    now on (a cut-off first answer's request too), unless it came from the store already."""
+    last = chains[-1]
+    if store is None or last.last_response is None:
+        return
+    store.mark_verification(last.last_exchange, True, None)
+    if last.from_cache:
+        return
+    for each in chains:
+        if each.first_key is not None:
+            store.remember(each.first_key, last.last_response, last.last_exchange)
 
 
 async def _extract_part(
@@ -150,6 +176,8 @@ async def _extract_part(
     prompts: PromptSet,
     settings: Settings,
     model: type[Extraction],
+    story_id: str | None = None,
+    store: Store | None = None,
 ) -> _Part:
     """One model call over `articles`; quotes are verified against the whole articles `scope`.
 
@@ -162,6 +190,8 @@ async def _extract_part(
     }
     secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
     reasks = 0
+    chains: list[RequestChain] = []
+    usage = Usage()
     for output_budget in (settings.max_output_tokens, settings.max_output_tokens * 2):
         # A cut-off answer is not re-asked (it would be cut off again): it is asked once more
         # with twice the room, then reported.
@@ -170,28 +200,31 @@ async def _extract_part(
             with (
                 articles_in_scope(scope),
                 citing(list(dict.fromkeys(a.id for a in articles))),
-                counting_requests() as sent,
+                chain(story_id) as sent,
             ):
+                chains.append(sent)
                 try:
                     extraction: Extraction = await create(
                         response_model=model, max_retries=settings.max_reasks, **options
                     )
                 finally:
                     reasks += max(sent.sent - 1, 0)
+                    _add_usage(usage, sent.usage)
         except InstructorRetryException as error:
             salvaged = _salvage(error, scope, model) if error.failed_attempts else None
             if salvaged is None:
                 raise ExtractionError(_failure_reason(error, secrets)) from error
             kept, dropped = salvaged
             snapped, repaired = snap_quotes(kept, scope)
-            return _Part(snapped, dropped, reasks, repaired)
+            return _Part(snapped, dropped, reasks, repaired, usage)
         except IncompleteOutputException:
             logger.warning("answer cut off at %d output tokens", output_budget)
             continue
         except openai.APIError as error:
             raise ExtractionError(_failure_reason(error, secrets)) from error
+        _remember(store, chains)
         snapped, repaired = snap_quotes(extraction, scope)
-        return _Part(snapped, [], reasks, repaired)
+        return _Part(snapped, [], reasks, repaired, usage)
     raise ExtractionError(
         f"the answer was cut off at {settings.max_output_tokens:,} and again at "
         f"{settings.max_output_tokens * 2:,} output tokens (SUMMARIZER_MAX_OUTPUT_TOKENS)"
@@ -205,6 +238,7 @@ async def extract_story(
     prompts: PromptSet,
     settings: Settings,
     profile: Profile,
+    store: Store | None = None,
 ) -> StoryBase:
     """The verified story of `group`; `ExtractionError` when nothing usable came back.
 
@@ -223,6 +257,7 @@ async def extract_story(
     dropped: list[DroppedItem] = []
     failures: list[str] = []
     reasks = quotes_repaired = 0
+    usage = Usage()
     for number, part in enumerate(parts, start=1):
         try:
             outcome = await _extract_part(
@@ -232,6 +267,8 @@ async def extract_story(
                 prompts=prompts,
                 settings=settings,
                 model=profile.extraction,
+                story_id=group.id,
+                store=store,
             )
         except ExtractionError as error:
             if len(parts) == 1:
@@ -245,6 +282,7 @@ async def extract_story(
         dropped.extend(outcome.dropped)
         reasks += outcome.reasks
         quotes_repaired += outcome.quotes_repaired
+        _add_usage(usage, outcome.usage)
     if not extractions:
         raise ExtractionError(f"every one of its {len(parts)} parts failed: {failures[0]}")
     if len(parts) > 1:
@@ -253,4 +291,5 @@ async def extract_story(
     story = build_story(merged, group, profile.story, dropped)
     if profile.finish is not None:
         story = profile.finish(story)
-    return story.model_copy(update={"reasks": reasks, "quotes_repaired": quotes_repaired})
+    update = {"reasks": reasks, "quotes_repaired": quotes_repaired, "usage": usage}
+    return story.model_copy(update=update)

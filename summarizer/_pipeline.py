@@ -15,10 +15,11 @@ from ._client import make_structured_create
 from ._errors import ExtractionError
 from ._extract import extract_story
 from ._group import StoryGroup, group_articles
-from ._prompts import load_prompts
+from ._prompts import PromptSet, load_prompts
 from ._read import read_articles
 from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
 from ._settings import Settings
+from ._store import Store, opened
 from .profiles import Profile, load_profile
 
 __all__ = ["asummarize", "summarize"]
@@ -29,9 +30,12 @@ Inputs = Sequence[str | Path | Article] | str | Path
 ProgressCallback = Callable[[StoryGroup, StoryBase | FailedStory], None]
 
 
+def _as_list(inputs: Inputs) -> list[str | Path | Article]:
+    return [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+
+
 def _read(inputs: Inputs, max_file_bytes: int) -> tuple[list[Article], list[UnreadArticle]]:
-    if isinstance(inputs, (str, Path)):
-        inputs = [inputs]
+    inputs = _as_list(inputs)
     given = [item for item in inputs if isinstance(item, Article)]
     paths = [item for item in inputs if not isinstance(item, Article)]
     read, failures = read_articles(paths, max_file_bytes=max_file_bytes) if paths else ([], [])
@@ -49,12 +53,15 @@ async def asummarize(
     date: dt.date | None = None,
     on_story: ProgressCallback | None = None,
     profile: str | Profile | None = None,
+    store: Store | str | Path | None = None,
     **overrides: Any,
 ) -> Briefing[Any]:
     """Brief the articles in `inputs` (paths, folders, globs, '-', or `Article`s).
 
     `profile` is the kind of briefing: a shipped name ('geopolitics', the default; 'earnings'),
     a `Profile`, or 'mypkg.module:PROFILE'; it defaults to `settings.profile`.
+    `store` (a `Store` or a path; default `settings.store`, else none) records the run and every
+    exchange, and answers a story's request it has a verified answer for without a call.
     `overrides` set any `Settings` field (`model=`, `base_url=`, `api_key=`, `mode=`, ...).
     A story that fails is listed in `failed_stories` with its reason; the others are kept.
     `date` defaults to the day most articles were published.
@@ -62,10 +69,32 @@ async def asummarize(
     settings = Settings.model_validate({**(settings or Settings()).model_dump(), **overrides})
     chosen = load_profile(profile if profile is not None else settings.profile)
     prompts = load_prompts(settings.prompts_dir or chosen.prompts)
+    with opened(store if store is not None else settings.store) as run_store:
+        return await _brief(inputs, settings, chosen, prompts, run_store, date, on_story)
+
+
+def _recorded_settings(settings: Settings) -> dict[str, Any]:
+    """What a run was configured with, for the record: never a key."""
+    return settings.model_dump(mode="json", exclude={"api_key"})
+
+
+async def _brief(
+    inputs: Inputs,
+    settings: Settings,
+    chosen: Profile,
+    prompts: PromptSet,
+    store: Store | None,
+    date: dt.date | None,
+    on_story: ProgressCallback | None,
+) -> Briefing[Any]:
     articles, unread = _read(inputs, settings.max_file_bytes)
     usage = Usage()
     plan = request_plan(settings)
-    create = make_structured_create(settings, usage, plan)
+    run_id = None
+    if store is not None:
+        given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
+        run_id = store.start_run(given, _recorded_settings(settings), chosen.name)
+    create = make_structured_create(settings, usage, plan, store=store, run_id=run_id)
     groups = group_articles(articles)
     limit = asyncio.Semaphore(settings.concurrency)
 
@@ -73,7 +102,12 @@ async def asummarize(
         async with limit:
             try:
                 result: StoryBase | FailedStory = await extract_story(
-                    group, create=create, prompts=prompts, settings=settings, profile=chosen
+                    group,
+                    create=create,
+                    prompts=prompts,
+                    settings=settings,
+                    profile=chosen,
+                    store=store,
                 )
             except ExtractionError as error:
                 # A caller with a progress callback reports the failure itself; say it once.
@@ -88,11 +122,17 @@ async def asummarize(
             on_story(group, result)
         return result
 
-    results = await asyncio.gather(*(brief(group) for group in groups))
+    try:
+        results = await asyncio.gather(*(brief(group) for group in groups))
+    except BaseException as error:
+        if store is not None and run_id is not None:
+            interrupted = isinstance(error, (KeyboardInterrupt, asyncio.CancelledError))
+            store.finish_run(run_id, status="interrupted" if interrupted else "failed")
+        raise
     stories = [r for r in results if isinstance(r, StoryBase)]
     usage.reasks = sum(story.reasks for story in stories)
     usage.quotes_repaired = sum(story.quotes_repaired for story in stories)
-    return chosen.briefing(
+    briefing = chosen.briefing(
         date=date or main_date(articles),
         profile=chosen.name,
         model=settings.model,
@@ -102,7 +142,13 @@ async def asummarize(
         failed_stories=[r for r in results if isinstance(r, FailedStory)],
         unread_articles=unread,
         usage=usage,
+        run_id=run_id,
     )
+    if store is not None and run_id is not None:
+        failed = briefing.failed_stories or briefing.unread_articles
+        status = "failed" if not stories else "partial" if failed else "ok"
+        store.finish_run(run_id, status=status, briefing=briefing)
+    return briefing
 
 
 def summarize(
@@ -112,6 +158,7 @@ def summarize(
     date: dt.date | None = None,
     on_story: ProgressCallback | None = None,
     profile: str | Profile | None = None,
+    store: Store | str | Path | None = None,
     **overrides: Any,
 ) -> Briefing[Any]:
     """Synchronous `asummarize`; call `asummarize` from code that already runs an event loop."""
@@ -125,6 +172,7 @@ def summarize(
                 date=date,
                 on_story=on_story,
                 profile=profile,
+                store=store,
                 **overrides,
             )
         )

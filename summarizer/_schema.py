@@ -57,6 +57,37 @@ class DroppedItem(BaseModel):
     reason: str
 
 
+class Usage(BaseModel):
+    """Tokens used, summed over every request of the run, re-asks included."""
+
+    requests: int = Field(default=0, description="Requests sent (answers from the store excluded).")
+    cache_hits: int = Field(default=0, description="Requests answered from the store, at $0.")
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = Field(
+        default=0, description="Prompt tokens the provider served from its cache (discounted)."
+    )
+    cost_usd: float | None = Field(
+        default=None, description="From the price table; null when the model has no price."
+    )
+    reasks: int = Field(default=0, description="Requests that re-asked after a failed validation.")
+    quotes_repaired: int = Field(
+        default=0, description="Quotes replaced by their article's exact words."
+    )
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, usage: Any) -> None:
+        self.requests += 1
+        if usage is not None:
+            self.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
+            self.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
+            details = getattr(usage, "prompt_tokens_details", None)
+            self.cached_tokens += getattr(details, "cached_tokens", 0) or 0
+
+
 class StoryBase(BaseModel):
     """What the program adds to a profile's extraction to make a briefing's story."""
 
@@ -70,6 +101,9 @@ class StoryBase(BaseModel):
         default=0,
         description="Quotes that matched their article only up to case, quote marks, dashes or "
         "spacing, and were replaced by the article's exact words.",
+    )
+    usage: Usage = Field(
+        default_factory=Usage, description="What this story's requests used and cost."
     )
 
     def note_numbers(self, citations: list[Citation]) -> list[int]:
@@ -91,31 +125,6 @@ class UnreadArticle(BaseModel):
 
     source: str
     reason: str
-
-
-class Usage(BaseModel):
-    """Tokens used, summed over every request of the run, re-asks included."""
-
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float | None = Field(
-        default=None, description="From the price table; null when the model has no price."
-    )
-    reasks: int = Field(default=0, description="Requests that re-asked after a failed validation.")
-    quotes_repaired: int = Field(
-        default=0, description="Quotes replaced by their article's exact words."
-    )
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    def add(self, usage: Any) -> None:
-        self.requests += 1
-        if usage is not None:
-            self.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
-            self.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
 
 
 class ReplayInfo(BaseModel):
@@ -163,3 +172,7 @@ class Briefing(BaseModel, Generic[StoryT]):
     usage: Usage = Field(default_factory=Usage)
     replay: ReplayInfo | None = None
     changes: ChangeReport | None = None
+    run_id: str | None = Field(
+        default=None,
+        description="The run in the store that made it: `summarizer log RUN` shows its exchanges.",
+    )

@@ -114,9 +114,18 @@ class Settings(BaseSettings):
     max_run_cost: float | None = Field(
         default=None, gt=0, description="US dollars the whole run may cost (needs a price)."
     )
-    prices: dict[str, tuple[float, float]] = Field(
+    prices: dict[str, tuple[float, float] | tuple[float, float, float]] = Field(
         default_factory=dict,
-        description="Extra or corrected prices: model -> (input, output) USD per million tokens.",
+        description="Extra or corrected prices: model -> (input, output[, cached input]) USD per "
+        "million tokens.",
+    )
+    store: Path | None = Field(
+        default=None,
+        description="The store (SQLite) that records runs and answers repeated requests; the "
+        "command line uses the user's data directory when unset.",
+    )
+    refresh: bool = Field(
+        default=False, description="Send every request, even one the store could answer."
     )
     context_tokens: int = Field(
         default=100_000,

@@ -34,6 +34,7 @@ from ._render import render_json, render_markdown
 from ._replay import recorded_answers_are_authored, replaying
 from ._schema import Briefing, FailedStory, ReplayInfo, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
+from ._store import Store, default_store_path
 from .profiles import BUILTIN_PROFILES, compare_briefings, load_profile
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PARTIAL", "main"]
@@ -228,6 +229,16 @@ Exit codes: 0 ok, 1 error or no story briefed (nothing written), 2 bad usage,
     metavar="BRIEFING.json",
     help="Mark what is new, changed or resolved since this earlier briefing (its --json).",
 )
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="The store that records runs and answers repeated requests "
+    "[env SUMMARIZER_STORE; default: in your data folder].",
+)
+@click.option("--no-store", is_flag=True, help="Neither record this run nor use stored answers.")
+@click.option("--refresh", is_flag=True, help="Send every request, even those the store holds.")
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
 def brief(
     paths: tuple[str, ...],
@@ -243,9 +254,16 @@ def brief(
     prompts_dir: Path | None,
     replay: Path | None,
     since: Path | None,
+    store_path: Path | None,
+    no_store: bool,
+    refresh: bool,
     verbose: int,
 ) -> None:
-    """Brief the articles in PATHS: files, folders, globs, or '-' for stdin."""
+    """Brief the articles in PATHS: files, folders, globs, or '-' for stdin.
+
+    Every run and every exchange with the model is recorded in a store (see 'summarizer log');
+    a story whose request the store has answered before, and verified, costs no call.
+    """
     _configure_logging(verbose, [os.environ.get("OPENAI_API_KEY", "")])
     earlier = _load_briefing(since) if since is not None else None
     overrides: dict[str, Any] = {
@@ -258,6 +276,7 @@ def brief(
             "backend": backend,
             "reasoning_effort": reasoning_effort,
             "prompts_dir": prompts_dir,
+            "refresh": refresh or None,
         }.items()
         if value is not None
     }
@@ -285,11 +304,23 @@ def brief(
             except OSError as error:
                 _fail(f"{target}: cannot write ({error.strerror})")
 
+    # A replay answers from its cassette alone: it neither reads nor writes the store.
+    store = None if no_store or replay is not None else _open_store(store_path, settings)
+
     def progress(group: StoryGroup, result: StoryBase | FailedStory) -> None:
         # Headlines and reasons come from articles and models: escaped, never read as markup.
         if isinstance(result, StoryBase):
             headline = escape(str(getattr(result, "headline", group.headline)))
-            _stderr.print(f"  briefed: {headline} ({_count(len(group.articles), 'article')})")
+            spent = result.usage
+            how = (
+                "from the store"
+                if spent.cache_hits and not spent.requests
+                else f"${spent.cost_usd:.4f}"
+                if spent.cost_usd is not None
+                else f"{_count(spent.requests, 'request')}"
+            )
+            articles = _count(len(group.articles), "article")
+            _stderr.print(f"  briefed: {headline} ({articles}; {how})")
         else:
             headline, reason = escape(group.headline), escape(result.reason)
             _stderr.print(f"  [bold red]not briefed[/]: {headline}: {reason}")
@@ -302,12 +333,40 @@ def brief(
                 cassette=str(replay), authored=recorded_answers_are_authored(replay)
             )
         else:
-            briefing = summarize(list(paths), settings=settings, date=date, on_story=progress)
+            briefing = summarize(
+                list(paths), settings=settings, date=date, on_story=progress, store=store
+            )
     except SummarizerError as error:
         _fail(str(error))
     except KeyboardInterrupt:
         click.echo("Error: interrupted; no file was written", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    try:
+        _write_briefing(briefing, paths, output, json_output, earlier, since)
+    except SystemExit as finished:
+        if store is not None and briefing.run_id is not None:
+            code = int(finished.code or 0)
+            status = {EXIT_OK: "ok", EXIT_PARTIAL: "partial"}.get(code, "failed")
+            store.set_exit_code(briefing.run_id, code, status)
+        raise
+
+
+def _open_store(given: Path | None, settings: Settings) -> Store:
+    """The run's store, opened before any call, so that a bad one stops a run that costs nothing."""
+    try:
+        return Store(given or settings.store or default_store_path())
+    except SummarizerError as error:
+        _fail(str(error))
+
+
+def _write_briefing(
+    briefing: Briefing[Any],
+    paths: tuple[str, ...],
+    output: Path | None,
+    json_output: Path | None,
+    earlier: Briefing[Any] | None,
+    since: Path | None,
+) -> None:
 
     if not briefing.stories and not briefing.failed_stories:
         _fail("no readable article in " + ", ".join(paths))
@@ -351,12 +410,14 @@ def brief(
             f"{len(briefing.failed_stories)} failed, "
             f"{_count(len(briefing.unread_articles), 'article')} unread; "
             f"{usage.total_tokens:,} tokens"
+            + (f", ${usage.cost_usd:.4f}" if usage.cost_usd is not None else "")
+            + (f"; {usage.cache_hits} answered from the store" if usage.cache_hits else "")
             + "".join(f"; {part}" for part in repairs if part)
             + (f"; wrote {written}" if written else "")
+            + (f"; run {briefing.run_id}" if briefing.run_id else "")
         )
     )
-    if briefing.failed_stories or briefing.unread_articles:
-        sys.exit(EXIT_PARTIAL)
+    sys.exit(EXIT_PARTIAL if briefing.failed_stories or briefing.unread_articles else EXIT_OK)
 
 
 STORIES_EXAMPLES = """
@@ -538,6 +599,108 @@ def eval_command(
                         )
                 for claim in report.must_not_made:
                     click.echo(f"  {report.model}: made a must-not claim: {claim}", err=True)
+
+
+LOG_EXAMPLES = """
+\b
+Examples:
+  summarizer log                         # the latest runs
+  summarizer log 20261129-0918           # a run's stories and requests (any unique prefix)
+  summarizer log 20261129-0918 --story 05bf6f55     # one story's exchanges in full
+  summarizer log --json | jq '.[0].cost_usd'
+"""
+
+
+@cli.command("log", epilog=LOG_EXAMPLES)
+@click.argument("run_id", required=False)
+@click.option("--story", "story_id", metavar="ID", help="Show this story's exchanges in full.")
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="The store [env SUMMARIZER_STORE; default: in your data folder].",
+)
+@click.option("-n", "--limit", default=20, show_default=True, help="How many runs to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def log_command(
+    run_id: str | None, story_id: str | None, store_path: Path | None, limit: int, as_json: bool
+) -> None:
+    """What the runs recorded: the runs, a run's stories and requests, or one exchange."""
+    path = store_path or Settings().store or default_store_path()
+    if not path.exists():
+        _fail(f"{path}: no store yet (a 'summarizer brief' run creates it)")
+    with _open_store(path, Settings()) as store:
+        if run_id is None:
+            runs = store.runs(limit)
+            if as_json:
+                click.echo(json.dumps(runs, indent=2, ensure_ascii=False))
+                return
+            click.echo(f"{'run':22} {'status':9} {'stories':>7} {'requests':>8} {'cached':>6} "
+                       f"{'cost':>9} {'seconds':>7}  profile / model")  # fmt: skip
+            for run in runs:
+                cost = "n/a" if run["cost_usd"] is None else f"${run['cost_usd']:.4f}"
+                seconds = "" if run["duration"] is None else f"{run['duration']:.1f}"
+                click.echo(
+                    f"{run['id']:22} {run['status']:9} {run['stories'] or 0:7} "
+                    f"{run['requests'] or 0:8} {run['cache_hits'] or 0:6} {cost:>9} "
+                    f"{seconds:>7}  {run['profile']} / {run['model']}"
+                )
+            return
+        found = store.run(run_id)
+        if found is None:
+            _fail(f"{path}: no run {run_id!r} (see 'summarizer log')")
+        run = found
+        exchanges = store.exchanges(run["id"], story_id)
+        if story_id is not None and not exchanges:
+            _fail(f"run {run['id']}: no exchanges for story {story_id!r}")
+        if as_json:
+            shown = {"run": run, "exchanges": exchanges} if story_id is None else exchanges
+            click.echo(json.dumps(shown, indent=2, ensure_ascii=False, default=str))
+            return
+        if story_id is not None:
+            for exchange in exchanges:
+                click.echo(f"--- exchange {exchange['id']} ({_exchange_summary(exchange)})")
+                click.echo(json.dumps(exchange["request"], indent=2, ensure_ascii=False))
+                click.echo("--- answer")
+                click.echo(json.dumps(exchange["response"], indent=2, ensure_ascii=False))
+                if exchange["verification_errors"]:
+                    click.echo("--- sent back because")
+                    click.echo(exchange["verification_errors"])
+            return
+        briefing = run.get("briefing") or {}
+        click.echo(f"run {run['id']}: {run['status']}, exit {run['exit_code']}, "
+                   f"{run['profile']} / {run['model']}, started {run['started']}")  # fmt: skip
+        for story in briefing.get("stories", []):
+            spent = story.get("usage") or {}
+            click.echo(f"  story {story['id']}: {story.get('headline', '')}  "
+                       f"({spent.get('requests', 0)} requests, {spent.get('cache_hits', 0)} "
+                       f"from the store)")  # fmt: skip
+        for failed in briefing.get("failed_stories", []):
+            click.echo(f"  story {failed['id']}: not briefed: {failed['reason']}")
+        for exchange in exchanges:
+            click.echo(
+                f"    {exchange['story_id']}  #{exchange['id']}  {_exchange_summary(exchange)}"
+            )
+
+
+def _exchange_summary(exchange: dict[str, Any]) -> str:
+    if exchange["from_cache"]:
+        return "answered from the store"
+    parts = [f"HTTP {exchange['status']}" if exchange["status"] else "no answer"]
+    if exchange["reask"]:
+        parts.append(f"re-ask {exchange['reask']}")
+    if exchange["attempt"] and exchange["attempt"] > 1:
+        parts.append(f"{exchange['attempt']} attempts")
+    if exchange["prompt_tokens"] is not None:
+        parts.append(f"{exchange['prompt_tokens']}+{exchange['completion_tokens']} tokens")
+    parts.append(f"{exchange['latency']:.2f}s")
+    verified = {1: "verified", 0: "sent back"}.get(exchange["verified"])
+    if verified:
+        parts.append(verified)
+    if exchange["error"]:
+        parts.append(exchange["error"])
+    return ", ".join(parts)
 
 
 @cli.command()
