@@ -208,6 +208,7 @@ def make_structured_create(
         max_cost_usd=settings.max_run_cost,
         prices=settings.prices,
     )
+    usage.cost_usd = budget.cost(0, 0)  # $0, not unknown, for a priced model before any call
 
     def record(current: RequestChain | None, **values: Any) -> int | None:
         if store is None or run_id is None:
@@ -238,6 +239,7 @@ def make_structured_create(
                     current.from_cache, current.last_response = True, stored
                     current.last_exchange = exchange
                     current.usage.cache_hits += 1
+                    current.usage.cost_usd = current.usage.cost_usd or budget.cost(0, 0)
                 return ChatCompletion.model_validate(stored)
         if store is not None and current is not None and reask > 0:
             store.mark_verification(current.last_exchange, False, _reask_errors(kwargs))

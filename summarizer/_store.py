@@ -185,16 +185,24 @@ class Store:
         if tables and application_id != _APPLICATION_ID:
             db.close()
             raise self._refuse("a SQLite database of another program, not a summarizer store")
-        try:
-            db.execute("PRAGMA busy_timeout = 10000")
-            if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
-                logger.info("store %s: WAL is not available; using the default journal", self.path)
-            db.execute("PRAGMA synchronous = NORMAL")
-            self._migrate(db)
-        except sqlite3.OperationalError as error:
-            if not tables:
-                raise self._refuse(f"cannot be set up ({error})") from None
-            self._give_up(error)
+        db.execute("PRAGMA busy_timeout = 10000")
+        # Switching to WAL and migrating take the write lock; when two runs set up one new store
+        # at once, SQLite may answer "locked" at once rather than wait: wait here, bounded.
+        for attempt in range(100):
+            try:
+                if db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                    logger.info("store %s: WAL is not available; default journal", self.path)
+                db.execute("PRAGMA synchronous = NORMAL")
+                self._migrate(db)
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" in str(error) and attempt < 99:
+                    time.sleep(0.05)
+                    continue
+                if not tables:
+                    raise self._refuse(f"cannot be set up ({error})") from None
+                self._give_up(error)
+                break
         return db
 
     def _migrate(self, db: sqlite3.Connection) -> None:

@@ -673,9 +673,9 @@ def log_command(
                    f"{run['profile']} / {run['model']}, started {run['started']}")  # fmt: skip
         for story in briefing.get("stories", []):
             spent = story.get("usage") or {}
+            requests = _count(spent.get("requests", 0), "request")
             click.echo(f"  story {story['id']}: {story.get('headline', '')}  "
-                       f"({spent.get('requests', 0)} requests, {spent.get('cache_hits', 0)} "
-                       f"from the store)")  # fmt: skip
+                       f"({requests}, {spent.get('cache_hits', 0)} from the store)")  # fmt: skip
         for failed in briefing.get("failed_stories", []):
             click.echo(f"  story {failed['id']}: not briefed: {failed['reason']}")
         for exchange in exchanges:

@@ -84,7 +84,8 @@ def test_cost_per_story_and_per_run_and_cached_hits_at_zero(tmp_path: Path) -> N
     costs = [s.usage.cost_usd for s in first.stories]
     assert all(c is not None and c > 0 for c in costs)
     assert first.usage.cost_usd == pytest.approx(sum(c for c in costs if c is not None))
-    assert [s.usage.cost_usd for s in second.stories] == [None, None]  # nothing was spent
+    assert [s.usage.cost_usd for s in second.stories] == [0.0, 0.0]  # nothing was spent
+    assert second.usage.cost_usd == 0.0
     assert [s.usage.cache_hits for s in second.stories] == [1, 1]
 
 
