@@ -178,8 +178,10 @@ class Store:
                 self.path, timeout=10, isolation_level=None, check_same_thread=False
             )
             db.row_factory = sqlite3.Row
-            application_id = db.execute("PRAGMA application_id").fetchone()[0]
+            # Tables first: a run setting the store up at this moment commits its tables and its
+            # application id together, so tables seen means the id is there to be seen too.
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            application_id = db.execute("PRAGMA application_id").fetchone()[0]
         except sqlite3.DatabaseError as error:
             raise self._refuse(f"not a summarizer store ({error})") from None
         if tables and application_id != _APPLICATION_ID:
