@@ -82,3 +82,14 @@ def test_cost_limit_stops_calling(tmp_path: Path) -> None:
     assert (len(briefing.stories), len(briefing.failed_stories)) == (3, 1)
     assert briefing.usage.cost_usd is not None and briefing.usage.cost_usd <= 0.38
     assert briefing.failed_stories[0].reason.startswith("not sent: the run's cost limit ($0.38)")
+
+
+def test_cached_prompt_tokens_are_priced_at_the_discounted_rate() -> None:
+    from summarizer._budget import Budget
+    from summarizer._schema import Usage
+
+    budget = Budget(Usage(), "gpt-4o-mini")
+    # 1,000,000 prompt tokens of which 400,000 cached, 100,000 completion tokens:
+    # 600k x $0.15 + 400k x $0.075 + 100k x $0.60 per million
+    assert budget.cost(1_000_000, 100_000, 400_000) == pytest.approx(0.09 + 0.03 + 0.06)
+    assert Budget(Usage(), "m", prices={"m": (1.0, 2.0)}).cost(1_000_000, 0, 500_000) == 1.0
