@@ -36,6 +36,7 @@ from tenacity import (
 from ._backends import RequestPlan
 from ._budget import Budget, estimate_tokens
 from ._errors import ConfigurationError
+from ._limiter import AdaptiveLimit
 from ._redact import one_line, redact
 from ._replay import is_unrecorded_request
 from ._schema import Usage
@@ -209,6 +210,21 @@ def make_structured_create(
         prices=settings.prices,
     )
     usage.cost_usd = budget.cost(0, 0)  # $0, not unknown, for a priced model before any call
+    in_flight = AdaptiveLimit(settings.concurrency)
+
+    async def send(kwargs: dict[str, Any]) -> Any:
+        """One attempt, in a place the endpoint's pace allows; its headers steer the pace."""
+        async with in_flight.slot() as cut_seen:
+            try:
+                raw = await client.chat.completions.with_raw_response.create(**kwargs)
+            except openai.APIStatusError as error:
+                if error.status_code == 429:
+                    await in_flight.refused(cut_seen)
+                else:
+                    await in_flight.answered(error.response.headers)
+                raise
+            await in_flight.answered(raw.headers)
+            return raw.parse()
 
     def record(current: RequestChain | None, **values: Any) -> int | None:
         if store is None or run_id is None:
@@ -257,7 +273,7 @@ def make_structured_create(
                 async for attempt in retrying:
                     with attempt:
                         attempts = attempt.retry_state.attempt_number
-                        response = await client.chat.completions.create(**kwargs)
+                        response = await send(kwargs)
         except openai.APIError as error:
             record(
                 current, key=key, request=kwargs, response=None,

@@ -81,6 +81,7 @@ class FaultServer(LoopbackServer):
         retry_after_ms: int = 50,
         echo_key_in_errors: bool = False,
         fail_first_attempt: bool = False,
+        max_in_flight: int | None = None,
     ) -> None:
         self.seed, self.failure_rate, self.malformed_rate = seed, failure_rate, malformed_rate
         self.faults, self.malformed = tuple(faults), tuple(malformed)
@@ -93,6 +94,10 @@ class FaultServer(LoopbackServer):
         # Every request's first attempt gets a fault, every later one an answer: for tests that
         # need a fault to happen whatever the request's bytes.
         self.fail_first_attempt = fail_first_attempt
+        # A server that allows this many requests at once, and answers 429 above it.
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
+        self.most_in_flight = 0
         self.outcomes: Counter[str] = Counter()
         self.requests: list[dict[str, Any]] = []
         self._seen: Counter[str] = Counter()
@@ -103,13 +108,30 @@ class FaultServer(LoopbackServer):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 request = json.loads(raw or b"{}")
-                outcome = server._decide(raw)
                 with server._lock:
-                    server.requests.append(request)
-                    server.outcomes[outcome] += 1
-                if server.latency:
-                    time.sleep(server.latency)
-                server._answer(self, outcome, request)
+                    limited = server.max_in_flight is not None and (
+                        server.in_flight >= server.max_in_flight
+                    )
+                    if not limited:
+                        server.in_flight += 1
+                        server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                if limited:
+                    with server._lock:
+                        server.requests.append(request)
+                        server.outcomes["429 over the limit"] += 1
+                    server._answer(self, "429", request)
+                    return
+                try:
+                    outcome = server._decide(raw)
+                    with server._lock:
+                        server.requests.append(request)
+                        server.outcomes[outcome] += 1
+                    if server.latency:
+                        time.sleep(server.latency)
+                    server._answer(self, outcome, request)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
         super().__init__(Handler)
 

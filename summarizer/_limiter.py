@@ -1,0 +1,93 @@
+"""Concurrency that follows the endpoint: how many requests may be in flight, adjusted as the
+server answers.
+
+`SUMMARIZER_CONCURRENCY` is the ceiling. The run starts at 4 (or the ceiling, if lower) and grows
+by one with every answer up to the ceiling, as TCP's slow start does, so a fast endpoint is
+filled within a few round trips and a limited one refuses at most the first probe. A 429, or
+`x-ratelimit-remaining-requests` below the number in flight, lowers the limit: a 429 halves it
+(once per congestion: answers to requests sent before the cut do not cut again) and remembers
+one less than where it hit as a threshold; past the threshold the limit grows by one only after a
+run of answers without refusal, so a server that allows 3 in flight sees a probe at 4 now and
+then, not a wave of refusals (additive increase, multiplicative decrease).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+__all__ = ["AdaptiveLimit"]
+
+logger = logging.getLogger("summarizer")
+
+START = 4  # requests in flight before the endpoint has answered
+PROBE_AFTER = 20  # answers without refusal before growing past the threshold
+
+
+def _header_int(headers: Mapping[str, str] | None, name: str) -> int | None:
+    value = headers.get(name) if headers is not None else None
+    try:
+        return int(float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class AdaptiveLimit:
+    """An asyncio limit on requests in flight that moves between 1 and `ceiling`."""
+
+    def __init__(self, ceiling: int) -> None:
+        self.ceiling = max(1, ceiling)
+        self.limit = min(START, self.ceiling)
+        self.threshold = self.ceiling
+        self.in_flight = 0
+        self.refusals = 0
+        self._cut = 0  # how many times the limit was cut: a request remembers the count it saw
+        self._calm = 0
+        self._condition = asyncio.Condition()
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[int]:
+        """Hold one place in flight; yields the cut count at the start, for `refused`."""
+        async with self._condition:
+            await self._condition.wait_for(lambda: self.in_flight < self.limit)
+            self.in_flight += 1
+        try:
+            yield self._cut
+        finally:
+            async with self._condition:
+                self.in_flight -= 1
+                self._condition.notify_all()
+
+    async def answered(self, headers: Mapping[str, str] | None) -> None:
+        """An answer came (any but a 429): grow, or follow what the server says is left."""
+        async with self._condition:
+            remaining = _header_int(headers, "x-ratelimit-remaining-requests")
+            if remaining is not None and remaining < self.in_flight:
+                self._set(max(1, remaining + 1), "x-ratelimit-remaining-requests")
+            elif self.limit < self.threshold:
+                self._set(self.limit + 1, None)
+            elif self.limit < self.ceiling:
+                self._calm += 1
+                if self._calm >= PROBE_AFTER:
+                    self._calm = 0
+                    self._set(self.limit + 1, None)
+            self._condition.notify_all()
+
+    async def refused(self, cut_seen: int) -> None:
+        """A 429: halve the limit, unless it was already cut since this request started."""
+        async with self._condition:
+            self.refusals += 1
+            if cut_seen != self._cut:
+                return
+            self._cut += 1
+            self._calm = 0
+            self.threshold = max(1, self.limit - 1)
+            self._set(max(1, self.limit // 2), "HTTP 429")
+
+    def _set(self, limit: int, reason: str | None) -> None:
+        limit = min(limit, self.ceiling)
+        if limit != self.limit and reason is not None:
+            logger.info("requests in flight: %d → %d (%s)", self.limit, limit, reason)
+        self.limit = limit

@@ -1,0 +1,49 @@
+"""Concurrency that follows the endpoint: the adaptive limit, alone and against a server that
+allows only 3 requests in flight."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from summarizer import Settings, summarize
+from summarizer._limiter import PROBE_AFTER, AdaptiveLimit
+
+from .fault_server import FaultServer
+from .test_faults import write_day
+
+
+def test_slow_start_then_halving_on_429_then_a_probe_after_calm() -> None:
+    async def scenario() -> list[int]:
+        limit = AdaptiveLimit(8)
+        seen = [limit.limit]  # starts at 4
+        for _ in range(4):
+            await limit.answered({})
+        seen.append(limit.limit)  # grows by one an answer, to the ceiling
+        await limit.refused(cut_seen=0)
+        await limit.refused(cut_seen=0)  # the same congestion: no second cut
+        seen.append(limit.limit)
+        for _ in range(3):
+            await limit.answered({})
+        seen.append(limit.limit)  # back up to one below where it hit, and held there
+        for _ in range(PROBE_AFTER):
+            await limit.answered({})
+        seen.append(limit.limit)  # a calm stretch: one probe higher
+        limit.in_flight = 5
+        await limit.answered({"x-ratelimit-remaining-requests": "1"})
+        seen.append(limit.limit)  # the server says 1 is left: follow it before a 429
+        return seen
+
+    assert asyncio.run(scenario()) == [4, 8, 4, 7, 8, 2]
+
+
+def test_a_server_that_allows_three_in_flight_loses_no_story(tmp_path: Path) -> None:
+    write_day(tmp_path, stories=30)
+    with FaultServer(latency=0.15, max_in_flight=3, retry_after_ms=100) as server:
+        briefing = summarize(
+            [tmp_path], settings=Settings(api_key="k", base_url=server.base_url, max_retry_wait=1)
+        )
+    refused = server.outcomes["429 over the limit"]
+    assert briefing.failed_stories == [] and len(briefing.stories) == 30
+    assert refused <= 0.1 * len(server.requests), server.outcomes
+    assert server.most_in_flight == 3
