@@ -31,6 +31,8 @@ from ._article import Article, main_date, published_before
 __all__ = ["StoryGroup", "group_articles"]
 
 STORY_THRESHOLD = 0.25  # average cosine similarity at which two clusters are one story
+MAX_POSTING = 200  # articles a term may be in and still count towards similarity, on a big day
+NEIGHBOURS = 30  # links each article keeps on a big day: more than any story's articles, bar few
 REPUBLISHED_SHINGLES = 0.5  # share of five-word runs in common: a republished copy
 REWRITE_ENTITY_COVERAGE = 0.6  # share of names and numbers in the same order: a rewrite
 # Short articles on one event share their few names by necessity (the Bank of Japan, its
@@ -132,11 +134,13 @@ def _vectors(articles: Sequence[Article]) -> list[dict[str, float]]:
 def _similarities(vectors: list[dict[str, float]]) -> dict[tuple[int, int], float]:
     """Cosine similarity of every pair that shares a term, through an inverted index.
 
-    Terms in more than a tenth of a large day's articles carry little weight and would make this
-    quadratic; they are left out of the sums (never of the norms) once the day passes 500.
+    Terms in many articles carry little weight and would make this quadratic: once the day
+    passes 500 articles, a term in more than a tenth of them, or in more than `MAX_POSTING`
+    (more than any one story has), is left out of the sums (never of the norms). The work is
+    then bounded by the articles times `MAX_POSTING`, not by their square.
     """
     n = len(vectors)
-    cap = n if n <= 500 else n // 10
+    cap = n if n <= 500 else min(n // 10, MAX_POSTING)
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for index, vector in enumerate(vectors):
         for term, weight in vector.items():
@@ -150,7 +154,22 @@ def _similarities(vectors: list[dict[str, float]]) -> dict[tuple[int, int], floa
             for b in range(a + 1, len(posting)):
                 j, wj = posting[b]
                 sums[(i, j)] += wi * wj
-    return sums
+    return sums if n <= 500 else _nearest(sums, n)
+
+
+def _nearest(sums: dict[tuple[int, int], float], n: int) -> dict[tuple[int, int], float]:
+    """Each article's `NEIGHBOURS` most similar others (a pair stays if either keeps it): the
+    faint links of a big day cost the clustering most of its time and change no story, since a
+    missing link counts as 0 and can only keep two clusters apart."""
+    best: list[list[tuple[float, int]]] = [[] for _ in range(n)]
+    for (i, j), value in sums.items():
+        for a, b in ((i, j), (j, i)):
+            if len(best[a]) < NEIGHBOURS:
+                heapq.heappush(best[a], (value, b))
+            elif value > best[a][0][0]:
+                heapq.heapreplace(best[a], (value, b))
+    kept = {(min(i, j), max(i, j)) for i in range(n) for _, j in best[i]}
+    return {pair: sums[pair] for pair in kept}
 
 
 def _average_linkage(
@@ -193,11 +212,23 @@ def _entities(article: Article) -> list[str]:
     return [e for e in _ENTITY.findall(article.body) if e not in _ENTITY_STOPWORDS]
 
 
-def _is_duplicate(a: Article, b: Article) -> bool:
-    shingles_a, shingles_b = _shingles(a), _shingles(b)
+@dataclass
+class _Fingerprint:
+    """What duplicate detection compares, computed once per article."""
+
+    shingles: set[tuple[str, ...]]
+    entities: list[str]
+
+
+def _fingerprint(article: Article) -> _Fingerprint:
+    return _Fingerprint(_shingles(article), _entities(article))
+
+
+def _is_duplicate(a: _Fingerprint, b: _Fingerprint) -> bool:
+    shingles_a, shingles_b = a.shingles, b.shingles
     if len(shingles_a & shingles_b) / len(shingles_a | shingles_b) >= REPUBLISHED_SHINGLES:
         return True
-    entities_a, entities_b = _entities(a), _entities(b)
+    entities_a, entities_b = a.entities, b.entities
     shorter = min(len(entities_a), len(entities_b))
     if shorter < MIN_ENTITIES_MATCHED:
         return False
@@ -221,12 +252,13 @@ def _original_first(article: Article, position: int) -> tuple[object, ...]:
 
 def _duplicates(articles: tuple[Article, ...]) -> dict[str, str]:
     order = sorted(range(len(articles)), key=lambda i: _original_first(articles[i], i))
+    prints = [_fingerprint(article) for article in articles] if len(articles) > 1 else []
     duplicates: dict[str, str] = {}
     for rank, i in enumerate(order):
         if articles[i].id in duplicates:
             continue
         for j in order[rank + 1 :]:
-            if articles[j].id not in duplicates and _is_duplicate(articles[i], articles[j]):
+            if articles[j].id not in duplicates and _is_duplicate(prints[i], prints[j]):
                 duplicates[articles[j].id] = articles[i].id
     return duplicates
 
