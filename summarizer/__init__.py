@@ -20,7 +20,7 @@ from ._errors import (
 from ._eval import load_gold, score_briefing
 from ._evidence import Citation, Cited, Extraction
 from ._group import StoryGroup, group_articles
-from ._pipeline import asummarize, summarize
+from ._pipeline import RunStatus, asummarize, summarize
 from ._prompts import PromptSet, load_prompts
 from ._read import load_articles
 from ._render import escape_markdown, render_json, render_markdown
@@ -49,6 +49,7 @@ __all__ = [
     "PromptError",
     "PromptSet",
     "ReplayError",
+    "RunStatus",
     "Settings",
     "Store",
     "Story",

@@ -184,6 +184,7 @@ def make_structured_create(
     *,
     store: Store | None = None,
     run_id: str | None = None,
+    in_flight: AdaptiveLimit | None = None,
 ) -> StructuredCreate:
     """An instructor-patched async `create` over the real openai client, counting into `usage`.
 
@@ -210,7 +211,11 @@ def make_structured_create(
         prices=settings.prices,
     )
     usage.cost_usd = budget.cost(0, 0)  # $0, not unknown, for a priced model before any call
-    in_flight = AdaptiveLimit(settings.concurrency)
+    in_flight = in_flight or AdaptiveLimit(settings.concurrency)
+
+    def before_sleep(state: RetryCallState) -> None:
+        usage.retries += 1
+        _log_retry(state)
 
     async def send(kwargs: dict[str, Any]) -> Any:
         """One attempt, in a place the endpoint's pace allows; its headers steer the pace."""
@@ -264,7 +269,7 @@ def make_structured_create(
             wait=_WaitRetryAfterOrBackoff(settings.max_retry_wait),
             stop=stop_after_attempt(settings.max_attempts)
             | stop_after_delay(settings.max_retry_time),
-            before_sleep=_log_retry,
+            before_sleep=before_sleep,
             reraise=True,
         )
         started, attempts = time.monotonic(), 0

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from ._client import make_structured_create
 from ._errors import ExtractionError
 from ._extract import extract_story
 from ._group import StoryGroup, group_articles
+from ._limiter import AdaptiveLimit
 from ._prompts import PromptSet, load_prompts
 from ._read import read_articles
 from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
@@ -22,12 +24,27 @@ from ._settings import Settings
 from ._store import Store, opened
 from .profiles import Profile, load_profile
 
-__all__ = ["asummarize", "summarize"]
+__all__ = ["RunStatus", "asummarize", "summarize"]
 
 logger = logging.getLogger("summarizer")
 
 Inputs = Sequence[str | Path | Article] | str | Path
 ProgressCallback = Callable[[StoryGroup, StoryBase | FailedStory], None]
+
+
+@dataclass
+class RunStatus:
+    """A run as it goes, for a progress display: read it from another thread at any time."""
+
+    stories: int = 0
+    """How many stories the day grouped into (0 until grouping is done)."""
+    done: int = 0
+    usage: Usage = field(default_factory=Usage)
+    limit: AdaptiveLimit | None = None
+
+    @property
+    def in_flight(self) -> int:
+        return self.limit.in_flight if self.limit is not None else 0
 
 
 def _as_list(inputs: Inputs) -> list[str | Path | Article]:
@@ -54,6 +71,7 @@ async def asummarize(
     on_story: ProgressCallback | None = None,
     profile: str | Profile | None = None,
     store: Store | str | Path | None = None,
+    status: RunStatus | None = None,
     **overrides: Any,
 ) -> Briefing[Any]:
     """Brief the articles in `inputs` (paths, folders, globs, '-', or `Article`s).
@@ -62,6 +80,8 @@ async def asummarize(
     a `Profile`, or 'mypkg.module:PROFILE'; it defaults to `settings.profile`.
     `store` (a `Store` or a path; default `settings.store`, else none) records the run and every
     exchange, and answers a story's request it has a verified answer for without a call.
+    `status`, if given, is kept up to date as the run goes (stories done, requests in flight,
+    retries, tokens, cost), for a progress display in another thread.
     `overrides` set any `Settings` field (`model=`, `base_url=`, `api_key=`, `mode=`, ...).
     A story that fails is listed in `failed_stories` with its reason; the others are kept.
     `date` defaults to the day most articles were published.
@@ -70,7 +90,9 @@ async def asummarize(
     chosen = load_profile(profile if profile is not None else settings.profile)
     prompts = load_prompts(settings.prompts_dir or chosen.prompts)
     with opened(store if store is not None else settings.store) as run_store:
-        return await _brief(inputs, settings, chosen, prompts, run_store, date, on_story)
+        return await _brief(
+            inputs, settings, chosen, prompts, run_store, date, on_story, status or RunStatus()
+        )
 
 
 def _recorded_settings(settings: Settings) -> dict[str, Any]:
@@ -86,16 +108,21 @@ async def _brief(
     store: Store | None,
     date: dt.date | None,
     on_story: ProgressCallback | None,
+    status: RunStatus,
 ) -> Briefing[Any]:
     articles, unread = _read(inputs, settings.max_file_bytes)
-    usage = Usage()
+    usage = status.usage
+    status.limit = AdaptiveLimit(settings.concurrency)
     plan = request_plan(settings)
     run_id = None
     if store is not None:
         given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
         run_id = store.start_run(given, _recorded_settings(settings), chosen.name)
-    create = make_structured_create(settings, usage, plan, store=store, run_id=run_id)
+    create = make_structured_create(
+        settings, usage, plan, store=store, run_id=run_id, in_flight=status.limit
+    )
     groups = group_articles(articles)
+    status.stories = len(groups)
     limit = asyncio.Semaphore(settings.concurrency)
 
     async def brief(group: StoryGroup) -> StoryBase | FailedStory:
@@ -118,6 +145,7 @@ async def _brief(
                     headlines=[a.headline for a in group.articles],
                     reason=str(error),
                 )
+        status.done += 1
         if on_story is not None:
             on_story(group, result)
         return result
@@ -146,8 +174,8 @@ async def _brief(
     )
     if store is not None and run_id is not None:
         failed = briefing.failed_stories or briefing.unread_articles
-        status = "failed" if not stories else "partial" if failed else "ok"
-        store.finish_run(run_id, status=status, briefing=briefing)
+        outcome = "failed" if not stories else "partial" if failed else "ok"
+        store.finish_run(run_id, status=outcome, briefing=briefing)
     return briefing
 
 
@@ -159,6 +187,7 @@ def summarize(
     on_story: ProgressCallback | None = None,
     profile: str | Profile | None = None,
     store: Store | str | Path | None = None,
+    status: RunStatus | None = None,
     **overrides: Any,
 ) -> Briefing[Any]:
     """Synchronous `asummarize`; call `asummarize` from code that already runs an event loop."""
@@ -173,6 +202,7 @@ def summarize(
                 on_story=on_story,
                 profile=profile,
                 store=store,
+                status=status,
                 **overrides,
             )
         )

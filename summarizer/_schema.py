@@ -62,6 +62,7 @@ class Usage(BaseModel):
 
     requests: int = Field(default=0, description="Requests sent (answers from the store excluded).")
     cache_hits: int = Field(default=0, description="Requests answered from the store, at $0.")
+    retries: int = Field(default=0, description="Transport retries (429, 5xx, timeouts).")
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = Field(

@@ -20,6 +20,18 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from ._backends import detect_backend
 from ._errors import SummarizerError
@@ -27,7 +39,7 @@ from ._eval import load_gold, score_briefing
 from ._files import check_writable, write_atomically
 from ._group import StoryGroup, group_articles
 from ._json_schema import json_schema_text, profile_schema, schema_text
-from ._pipeline import summarize
+from ._pipeline import RunStatus, summarize
 from ._read import read_articles
 from ._redact import redact
 from ._render import render_json, render_markdown
@@ -307,8 +319,14 @@ def brief(
     # A replay answers from its cassette alone: it neither reads nor writes the store.
     store = None if no_store or replay is not None else _open_store(store_path, settings)
 
+    status = RunStatus()
+    bar = _progress_bar(status) if _stderr.is_terminal else None
+
     def progress(group: StoryGroup, result: StoryBase | FailedStory) -> None:
         # Headlines and reasons come from articles and models: escaped, never read as markup.
+        count = f"[{status.done}/{status.stories}] "
+        if bar is not None:
+            bar[0].update(bar[1], total=status.stories, completed=status.done)
         if isinstance(result, StoryBase):
             headline = escape(str(getattr(result, "headline", group.headline)))
             spent = result.usage
@@ -320,22 +338,14 @@ def brief(
                 else f"{_count(spent.requests, 'request')}"
             )
             articles = _count(len(group.articles), "article")
-            _stderr.print(f"  briefed: {headline} ({articles}; {how})")
+            _stderr.print(f"  {count}briefed: {headline} ({articles}; {how})")
         else:
             headline, reason = escape(group.headline), escape(result.reason)
-            _stderr.print(f"  [bold red]not briefed[/]: {headline}: {reason}")
+            _stderr.print(f"  {count}[bold red]not briefed[/]: {headline}: {reason}")
 
     try:
-        if replay is not None:
-            with replaying(replay):
-                briefing = summarize(list(paths), settings=settings, date=date, on_story=progress)
-            briefing.replay = ReplayInfo(
-                cassette=str(replay), authored=recorded_answers_are_authored(replay)
-            )
-        else:
-            briefing = summarize(
-                list(paths), settings=settings, date=date, on_story=progress, store=store
-            )
+        with bar[0] if bar is not None else contextlib.nullcontext():
+            briefing = _run(paths, settings, date, progress, store, replay, status)
     except SummarizerError as error:
         _fail(str(error))
     except KeyboardInterrupt:
@@ -346,9 +356,64 @@ def brief(
     except SystemExit as finished:
         if store is not None and briefing.run_id is not None:
             code = int(finished.code or 0)
-            status = {EXIT_OK: "ok", EXIT_PARTIAL: "partial"}.get(code, "failed")
-            store.set_exit_code(briefing.run_id, code, status)
+            status_word = {EXIT_OK: "ok", EXIT_PARTIAL: "partial"}.get(code, "failed")
+            store.set_exit_code(briefing.run_id, code, status_word)
         raise
+
+
+class _RunColumn(ProgressColumn):
+    """Requests in flight, retries, tokens and cost so far, read from the run as it goes."""
+
+    def __init__(self, status: RunStatus) -> None:
+        super().__init__()
+        self.status = status
+
+    def render(self, task: Task) -> Text:
+        usage = self.status.usage
+        cost = f" · ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
+        cached = f" · {usage.cache_hits} from the store" if usage.cache_hits else ""
+        return Text(
+            f"{self.status.in_flight} in flight · {usage.retries} retries · "
+            f"{usage.total_tokens:,} tokens{cost}{cached}"
+        )
+
+
+def _progress_bar(status: RunStatus) -> tuple[Progress, TaskID]:
+    """Stories done of the total, what is in flight, and an ETA: on a terminal only."""
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("stories"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RunColumn(status),
+        TimeRemainingColumn(),
+        console=_stderr,
+        transient=True,
+    )
+    return bar, bar.add_task("brief", total=None)
+
+
+def _run(
+    paths: tuple[str, ...],
+    settings: Settings,
+    date: dt.date | None,
+    progress: Any,
+    store: Store | None,
+    replay: Path | None,
+    status: RunStatus,
+) -> Briefing[Any]:
+    if replay is not None:
+        with replaying(replay):
+            briefing = summarize(
+                list(paths), settings=settings, date=date, on_story=progress, status=status
+            )
+        briefing.replay = ReplayInfo(
+            cassette=str(replay), authored=recorded_answers_are_authored(replay)
+        )
+        return briefing
+    return summarize(
+        list(paths), settings=settings, date=date, on_story=progress, store=store, status=status
+    )
 
 
 def _open_store(given: Path | None, settings: Settings) -> Store:

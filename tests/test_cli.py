@@ -70,7 +70,7 @@ def test_briefing_goes_to_stdout_and_progress_to_stderr() -> None:
     result = run("brief", "seeds", "--replay", SEEDS_CASSETTE)
     assert result.exit_code == 0
     assert result.stdout.startswith("# Daily briefing — 2025-11-18\n")
-    assert "briefed: China and Japan talks" in result.stderr
+    assert "[1/1] briefed: China and Japan talks" in result.stderr  # plain lines off a terminal
     assert "# Daily briefing" not in result.stderr
 
 

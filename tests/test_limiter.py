@@ -47,3 +47,22 @@ def test_a_server_that_allows_three_in_flight_loses_no_story(tmp_path: Path) -> 
     assert briefing.failed_stories == [] and len(briefing.stories) == 30
     assert refused <= 0.1 * len(server.requests), server.outcomes
     assert server.most_in_flight == 3
+
+
+def test_the_run_status_follows_the_run_for_a_progress_display(tmp_path: Path) -> None:
+    from summarizer import RunStatus
+
+    write_day(tmp_path, stories=5)
+    status = RunStatus()
+    seen: list[tuple[int, int]] = []
+    with FaultServer(failure_rate=0.4, faults=["500"], seed=2) as server:
+        summarize(
+            [tmp_path],
+            settings=Settings(api_key="k", base_url=server.base_url, max_retry_wait=0.01),
+            status=status,
+            on_story=lambda group, result: seen.append((status.done, status.stories)),
+        )
+    assert sorted(seen) == [(n, 5) for n in range(1, 6)]
+    assert status.usage.requests == len(server.requests) - status.usage.retries
+    assert status.usage.retries == server.outcomes["500"] > 0
+    assert status.in_flight == 0
