@@ -34,6 +34,7 @@ from tenacity import (
 )
 
 from ._backends import RequestPlan
+from ._batch_answers import BATCH_DISCOUNT, BatchAnswers
 from ._budget import Budget, estimate_tokens
 from ._errors import ConfigurationError
 from ._limiter import AdaptiveLimit
@@ -185,6 +186,7 @@ def make_structured_create(
     store: Store | None = None,
     run_id: str | None = None,
     in_flight: AdaptiveLimit | None = None,
+    batch: BatchAnswers | None = None,
 ) -> StructuredCreate:
     """An instructor-patched async `create` over the real openai client, counting into `usage`.
 
@@ -238,6 +240,30 @@ def make_structured_create(
             run_id=run_id, story_id=current.story_id if current else None, **values
         )
 
+    def account(
+        current: RequestChain | None,
+        response: Any,
+        body: dict[str, Any],
+        exchange: int | None,
+        price_share: float,
+    ) -> None:
+        """Count an answer's tokens and cost, for the run and for its story."""
+        tokens = getattr(response, "usage", None)
+        details = getattr(tokens, "prompt_tokens_details", None)
+        spent = budget.cost(
+            getattr(tokens, "prompt_tokens", 0) or 0,
+            getattr(tokens, "completion_tokens", 0) or 0,
+            getattr(details, "cached_tokens", 0) or 0,
+        )
+        for total in (usage, current.usage if current is not None else None):
+            if total is None:
+                continue
+            total.add(tokens)
+            if spent is not None:
+                total.cost_usd = (total.cost_usd or 0.0) + spent * price_share
+        if current is not None:
+            current.last_response, current.last_exchange = body, exchange
+
     async def create(**kwargs: Any) -> Any:
         kwargs = plan.shape_request(kwargs, _CITABLE_IDS.get())
         current = _CHAIN.get()
@@ -262,6 +288,15 @@ def make_structured_create(
                     current.usage.cache_hits += 1
                     current.usage.cost_usd = current.usage.cost_usd or budget.cost(0, 0)
                 return ChatCompletion.model_validate(stored)
+        if batch is not None and reask == 0 and key in batch.answers:
+            body = batch.answers[key]
+            exchange = record(
+                current, key=key, request=kwargs, response=body, status=200, error=None,
+                latency=0.0, attempt=0, reask=0, from_cache=False, batch_id=batch.batch_id,
+            )  # fmt: skip
+            response = ChatCompletion.model_validate(body)
+            account(current, response, body, exchange, BATCH_DISCOUNT)
+            return response
         if store is not None and current is not None and reask > 0:
             store.mark_verification(current.last_exchange, False, _reask_errors(kwargs))
         retrying = AsyncRetrying(
@@ -293,18 +328,7 @@ def make_structured_create(
             current, key=key, request=kwargs, response=body, status=200, error=None,
             latency=time.monotonic() - started, attempt=attempts, reask=reask, from_cache=False,
         )  # fmt: skip
-        usage.add(getattr(response, "usage", None))
-        usage.cost_usd = budget.cost(
-            usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens
-        )
-        if current is not None:
-            current.last_response, current.last_exchange = body, exchange
-            current.usage.add(getattr(response, "usage", None))
-            current.usage.cost_usd = budget.cost(
-                current.usage.prompt_tokens,
-                current.usage.completion_tokens,
-                current.usage.cached_tokens,
-            )
+        account(current, response, body, exchange, 1.0)
         return response
 
     return instructor.patch(create=create, mode=_MODES[plan.mode])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
@@ -12,6 +13,7 @@ from typing import Any
 
 from ._article import Article, main_date
 from ._backends import request_plan
+from ._batch import BatchOptions, BatchPending, BatchResult, first_requests, run_batch
 from ._client import make_structured_create
 from ._errors import ExtractionError
 from ._extract import extract_story
@@ -72,6 +74,7 @@ async def asummarize(
     profile: str | Profile | None = None,
     store: Store | str | Path | None = None,
     status: RunStatus | None = None,
+    batch: BatchOptions | None = None,
     **overrides: Any,
 ) -> Briefing[Any]:
     """Brief the articles in `inputs` (paths, folders, globs, '-', or `Article`s).
@@ -80,6 +83,7 @@ async def asummarize(
     a `Profile`, or 'mypkg.module:PROFILE'; it defaults to `settings.profile`.
     `store` (a `Store` or a path; default `settings.store`, else none) records the run and every
     exchange, and answers a story's request it has a verified answer for without a call.
+    `batch` sends every story's first request through the Batch API (see `BatchOptions`).
     `status`, if given, is kept up to date as the run goes (stories done, requests in flight,
     retries, tokens, cost), for a progress display in another thread.
     `overrides` set any `Settings` field (`model=`, `base_url=`, `api_key=`, `mode=`, ...).
@@ -91,8 +95,47 @@ async def asummarize(
     prompts = load_prompts(settings.prompts_dir or chosen.prompts)
     with opened(store if store is not None else settings.store) as run_store:
         return await _brief(
-            inputs, settings, chosen, prompts, run_store, date, on_story, status or RunStatus()
+            inputs,
+            settings,
+            chosen,
+            prompts,
+            run_store,
+            date,
+            on_story,
+            status or RunStatus(),
+            batch,
         )
+
+
+async def _batch_answers(
+    groups: list[StoryGroup],
+    inputs: list[str],
+    settings: Settings,
+    profile: Profile,
+    prompts: PromptSet,
+    plan: Any,
+    store: Store | None,
+    options: BatchOptions,
+) -> BatchResult:
+    """Every story's first request through the Batch API; `BatchPending` if not waited for."""
+    requests = first_requests(
+        groups, prompts=prompts, settings=settings, plan=plan, profile=profile
+    )
+    submitted = options.on_submitted
+    inputs = sorted({a.source for g in groups for a in g.articles})
+
+    def on_submitted(batch_id: str) -> None:
+        if store is not None:
+            store.record_batch(batch_id, inputs, _recorded_settings(settings), profile.name)
+        if submitted is not None:
+            submitted(batch_id)
+
+    result = await run_batch(
+        requests, settings, dataclasses.replace(options, on_submitted=on_submitted)
+    )
+    if store is not None:
+        store.set_batch_status(result.batch_id, "collected")
+    return result
 
 
 def _recorded_settings(settings: Settings) -> dict[str, Any]:
@@ -109,6 +152,7 @@ async def _brief(
     date: dt.date | None,
     on_story: ProgressCallback | None,
     status: RunStatus,
+    batch: BatchOptions | None,
 ) -> Briefing[Any]:
     articles, unread = _read(inputs, settings.max_file_bytes)
     usage = status.usage
@@ -118,11 +162,22 @@ async def _brief(
     if store is not None:
         given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
         run_id = store.start_run(given, _recorded_settings(settings), chosen.name)
-    create = make_structured_create(
-        settings, usage, plan, store=store, run_id=run_id, in_flight=status.limit
-    )
     groups = group_articles(articles)
     status.stories = len(groups)
+    answers = None
+    if batch is not None:
+        given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
+        try:
+            answers = await _batch_answers(
+                groups, given, settings, chosen, prompts, plan, store, batch
+            )
+        except BatchPending:
+            if store is not None and run_id is not None:
+                store.finish_run(run_id, status="batch submitted")
+            raise
+    create = make_structured_create(
+        settings, usage, plan, store=store, run_id=run_id, in_flight=status.limit, batch=answers
+    )
     limit = asyncio.Semaphore(settings.concurrency)
 
     async def brief(group: StoryGroup) -> StoryBase | FailedStory:
@@ -188,6 +243,7 @@ def summarize(
     profile: str | Profile | None = None,
     store: Store | str | Path | None = None,
     status: RunStatus | None = None,
+    batch: BatchOptions | None = None,
     **overrides: Any,
 ) -> Briefing[Any]:
     """Synchronous `asummarize`; call `asummarize` from code that already runs an event loop."""
@@ -203,6 +259,7 @@ def summarize(
                 profile=profile,
                 store=store,
                 status=status,
+                batch=batch,
                 **overrides,
             )
         )

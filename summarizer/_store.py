@@ -41,7 +41,7 @@ __all__ = ["SCHEMA_VERSION", "Store", "default_store_path", "request_key"]
 
 logger = logging.getLogger("summarizer")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _APPLICATION_ID = 0x53554D4D  # "SUMM": marks the file as ours (PRAGMA application_id)
 
 # Each entry moves the schema from version i to i + 1.
@@ -93,6 +93,17 @@ _MIGRATIONS = [
         response TEXT NOT NULL,
         exchange_id INTEGER REFERENCES exchanges(id),
         created TEXT NOT NULL
+    );
+    """,
+    """
+    ALTER TABLE exchanges ADD COLUMN batch_id TEXT;  -- answered by this batch, not live
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY,
+        created TEXT NOT NULL,
+        status TEXT NOT NULL,
+        profile TEXT,
+        inputs TEXT,                     -- JSON list, to collect the batch later
+        settings TEXT                    -- JSON, without secrets
     );
     """,
 ]
@@ -316,13 +327,14 @@ class Store:
         attempt: int,
         reask: int,
         from_cache: bool,
+        batch_id: str | None = None,
     ) -> int | None:
         usage = (response or {}).get("usage") or {}
         details = usage.get("prompt_tokens_details") or {}
         return self._write(
             "INSERT INTO exchanges (run_id, story_id, request_key, created, request, response, "
             "status, error, latency, prompt_tokens, completion_tokens, cached_tokens, attempt, "
-            "reask, from_cache) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "reask, from_cache, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 story_id,
@@ -339,6 +351,7 @@ class Store:
                 attempt,
                 reask,
                 int(from_cache),
+                batch_id,
             ),
         )
 
@@ -356,6 +369,28 @@ class Store:
             "VALUES (?, ?, ?, ?)",
             (key, json.dumps(response, ensure_ascii=False), exchange_id, _now()),
         )
+
+    def record_batch(
+        self, batch_id: str, inputs: list[str], settings: dict[str, Any], profile: str
+    ) -> None:
+        """A submitted batch, with what is needed to collect it after a restart."""
+        self._write(
+            "INSERT OR REPLACE INTO batches (id, created, status, profile, inputs, settings) "
+            "VALUES (?, ?, 'submitted', ?, ?, ?)",
+            (batch_id, _now(), profile, json.dumps(inputs), json.dumps(settings, default=str)),
+        )
+
+    def set_batch_status(self, batch_id: str, status: str) -> None:
+        self._write("UPDATE batches SET status = ? WHERE id = ?", (status, batch_id))
+
+    def batch(self, batch_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        if row is None:
+            return None
+        found = dict(row)
+        found["inputs"] = json.loads(found["inputs"])
+        found["settings"] = json.loads(found["settings"])
+        return found
 
     # --- reading --------------------------------------------------------------------------------
 

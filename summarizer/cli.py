@@ -34,6 +34,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ._backends import detect_backend
+from ._batch import BatchOptions, BatchPending
 from ._errors import SummarizerError
 from ._eval import load_gold, score_briefing
 from ._files import check_writable, write_atomically
@@ -251,6 +252,19 @@ Exit codes: 0 ok, 1 error or no story briefed (nothing written), 2 bad usage,
 )
 @click.option("--no-store", is_flag=True, help="Neither record this run nor use stored answers.")
 @click.option("--refresh", is_flag=True, help="Send every request, even those the store holds.")
+@click.option(
+    "--batch",
+    "use_batch",
+    is_flag=True,
+    help="Send every story's first request through the Batch API (half price, within a day); "
+    "re-asks and lines without an answer are sent live.",
+)
+@click.option(
+    "--no-wait", is_flag=True, help="With --batch: print the batch id and exit; collect it later."
+)
+@click.option(
+    "--batch-poll", default=30.0, show_default=True, metavar="SECONDS", help="How often to ask."
+)
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr (-vv for debug).")
 def brief(
     paths: tuple[str, ...],
@@ -269,6 +283,9 @@ def brief(
     store_path: Path | None,
     no_store: bool,
     refresh: bool,
+    use_batch: bool,
+    no_wait: bool,
+    batch_poll: float,
     verbose: int,
 ) -> None:
     """Brief the articles in PATHS: files, folders, globs, or '-' for stdin.
@@ -343,9 +360,19 @@ def brief(
             headline, reason = escape(group.headline), escape(result.reason)
             _stderr.print(f"  {count}[bold red]not briefed[/]: {headline}: {reason}")
 
+    batch = None
+    if use_batch or no_wait:
+        if replay is not None:
+            _fail("--batch and --replay do not go together: a replay sends nothing")
+        batch = BatchOptions(wait=not no_wait, poll_seconds=batch_poll, on_status=_batch_line)
     try:
         with bar[0] if bar is not None else contextlib.nullcontext():
-            briefing = _run(paths, settings, date, progress, store, replay, status)
+            briefing = _run(paths, settings, date, progress, store, replay, status, batch)
+    except BatchPending as pending:
+        click.echo(pending.batch_id)
+        collect = f"summarizer batch collect {pending.batch_id} -o briefing.md"
+        _stderr.print(escape(f"batch {pending.batch_id} submitted; collect it with: {collect}"))
+        sys.exit(EXIT_OK)
     except SummarizerError as error:
         _fail(str(error))
     except KeyboardInterrupt:
@@ -401,6 +428,7 @@ def _run(
     store: Store | None,
     replay: Path | None,
     status: RunStatus,
+    batch: BatchOptions | None = None,
 ) -> Briefing[Any]:
     if replay is not None:
         with replaying(replay):
@@ -412,8 +440,83 @@ def _run(
         )
         return briefing
     return summarize(
-        list(paths), settings=settings, date=date, on_story=progress, store=store, status=status
+        list(paths),
+        settings=settings,
+        date=date,
+        on_story=progress,
+        store=store,
+        status=status,
+        batch=batch,
     )
+
+
+def _batch_line(batch: Any) -> None:
+    counts = getattr(batch, "request_counts", None)
+    done = f", {counts.completed}/{counts.total} done" if counts is not None else ""
+    _stderr.print(escape(f"  batch {batch.id}: {batch.status}{done}"))
+
+
+@cli.group("batch")
+def batch_group() -> None:
+    """Batches submitted with 'brief --batch --no-wait'."""
+
+
+@batch_group.command("collect")
+@click.argument("batch_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the Markdown briefing here (default: stdout).")  # fmt: skip
+@click.option("--json", "json_output", type=click.Path(dir_okay=False, allow_dash=True,
+              path_type=Path), help="Also write the briefing as JSON here.")  # fmt: skip
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="PATH", help="The store the batch was recorded in.")  # fmt: skip
+@click.option("--batch-poll", default=30.0, show_default=True, metavar="SECONDS")
+def batch_collect(
+    batch_id: str,
+    output: Path | None,
+    json_output: Path | None,
+    store_path: Path | None,
+    batch_poll: float,
+) -> None:
+    """Wait for a batch, then brief its stories as 'brief' would have.
+
+    \b
+    Example:
+      summarizer brief today/ --batch --no-wait      # prints the batch id
+      summarizer batch collect batch_abc123 -o briefing.md
+    """
+    _configure_logging(0, [os.environ.get("OPENAI_API_KEY", "")])
+    store = _open_store(store_path, Settings())
+    recorded = store.batch(batch_id)
+    if recorded is None:
+        _fail(f"{store.path}: no batch {batch_id!r} (submitted with another --store?)")
+    for target in (output, json_output):
+        if target is not None and str(target) != "-":
+            try:
+                check_writable(target)
+            except OSError as error:
+                _fail(f"{target}: cannot write ({error.strerror})")
+    kept = {k: v for k, v in recorded["settings"].items() if k not in ("store", "api_key")}
+    try:
+        settings = Settings.model_validate(kept)
+    except ValidationError as error:
+        _fail(
+            f"batch {batch_id}: its recorded settings no longer load ({error.errors()[0]['msg']})"
+        )
+    options = BatchOptions(collect=batch_id, poll_seconds=batch_poll, on_status=_batch_line)
+    status = RunStatus()
+    try:
+        briefing = summarize(
+            recorded["inputs"], settings=settings, store=store, status=status, batch=options
+        )
+    except SummarizerError as error:
+        _fail(str(error))
+    try:
+        _write_briefing(briefing, tuple(recorded["inputs"]), output, json_output, None, None)
+    except SystemExit as finished:
+        if briefing.run_id is not None:
+            code = int(finished.code or 0)
+            store.set_exit_code(briefing.run_id, code, {0: "ok", 3: "partial"}.get(code, "failed"))
+        raise
 
 
 def _open_store(given: Path | None, settings: Settings) -> Store:

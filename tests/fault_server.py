@@ -65,6 +65,31 @@ def valid_answer(request: dict[str, Any]) -> str:
     )
 
 
+def tool_completion(request: dict[str, Any], arguments: str, finish: str) -> dict[str, Any]:
+    """A chat completion that calls the request's tool with `arguments`."""
+    tool = request["tools"][0]["function"]["name"]
+    call = {
+        "id": "call_fault",
+        "type": "function",
+        "function": {"name": tool, "arguments": arguments},
+    }
+    return {
+        "id": "chatcmpl-fault",
+        "object": "chat.completion",
+        "created": 1763424000,
+        "model": request.get("model", "unknown"),
+        "system_fingerprint": "authored",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish,
+                "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+            }
+        ],
+        "usage": {"prompt_tokens": 500, "completion_tokens": 100, "total_tokens": 600},
+    }
+
+
 class FaultServer(LoopbackServer):
     """Serves faults and answers on 127.0.0.1 at the rates given; see the module docstring."""
 
@@ -178,30 +203,5 @@ class FaultServer(LoopbackServer):
             arguments = json.dumps({"headline": "Only a headline"})
         elif outcome == "length":
             arguments, finish = arguments[: len(arguments) // 3], "length"
-        tool = request["tools"][0]["function"]["name"]
-        body = {
-            "id": "chatcmpl-fault",
-            "object": "chat.completion",
-            "created": 1763424000,
-            "model": request.get("model", "unknown"),
-            "system_fingerprint": "authored",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": finish,
-                    "message": {
-                        "role": "assistant",
-                        "content": None,
-                        "tool_calls": [
-                            {
-                                "id": "call_fault",
-                                "type": "function",
-                                "function": {"name": tool, "arguments": arguments},
-                            }
-                        ],
-                    },
-                }
-            ],
-            "usage": {"prompt_tokens": 500, "completion_tokens": 100, "total_tokens": 600},
-        }
+        body = tool_completion(request, arguments, finish)
         send_json(handler, 200, body, {AUTHORED_HEADER: "tests/fault_server.py"})

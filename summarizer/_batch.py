@@ -1,0 +1,204 @@
+"""The Batch API: every story's first request in one file, answered within a day at half price.
+
+In: the day's story groups, the run's settings. Out: the answers, keyed like the store's (by
+`request_key`), which the model client then uses instead of sending those requests; a story
+whose line failed or expired, and every re-ask, is sent live.
+
+The requests are built by the same code as the live ones (instructor's request for the
+profile's schema, shaped for the backend), so a batch answer stands exactly where a live one
+would. Works with OpenAI and the servers that copy its `/v1/files` and `/v1/batches`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from instructor.processing.response import handle_response_model
+
+from ._backends import RequestPlan
+from ._batch_answers import BatchAnswers
+from ._errors import SummarizerError
+from ._group import StoryGroup
+from ._merge import split_to_fit
+from ._prompts import PromptSet
+from ._settings import Settings
+from ._store import request_key
+from .profiles import Profile
+
+__all__ = [
+    "BatchError",
+    "BatchOptions",
+    "BatchPending",
+    "BatchResult",
+    "first_requests",
+    "run_batch",
+]
+
+logger = logging.getLogger("summarizer")
+
+_DONE = frozenset({"completed", "failed", "expired", "cancelled"})
+
+
+class BatchError(SummarizerError):
+    """A batch could not be submitted or collected."""
+
+
+class BatchPending(SummarizerError):
+    """The batch was submitted and not waited for: collect it later by its id."""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"batch {batch_id} submitted; collect it with 'summarizer batch collect'")
+        self.batch_id = batch_id
+
+
+@dataclass
+class BatchOptions:
+    """How a run uses the Batch API."""
+
+    wait: bool = True
+    collect: str | None = None
+    """The id of a batch submitted earlier, to collect rather than submit anew."""
+    poll_seconds: float = 30.0
+    on_status: Callable[[Any], None] | None = None
+    on_submitted: Callable[[str], None] | None = None
+
+
+@dataclass
+class BatchResult(BatchAnswers):
+    failed: dict[str, str] = field(default_factory=dict)
+    """custom_id → why its line has no answer (an error, expiry): sent live instead."""
+
+
+def first_requests(
+    groups: list[StoryGroup],
+    *,
+    prompts: PromptSet,
+    settings: Settings,
+    plan: RequestPlan,
+    profile: Profile,
+) -> list[tuple[str, dict[str, Any]]]:
+    """(custom_id, body) of each story's first request — of each part, for a long story."""
+    from ._client import _MODES  # the client's own mapping of modes
+
+    def measure(articles: list[Any]) -> int:
+        from ._extract import prompt_tokens
+
+        return prompt_tokens(prompts.story_messages(articles))
+
+    requests = []
+    for group in groups:
+        parts = split_to_fit(list(group.originals), measure, settings.context_tokens)
+        for number, part in enumerate(parts, start=1):
+            _, body = handle_response_model(
+                profile.extraction,
+                mode=_MODES[plan.mode],
+                model=settings.model,
+                messages=prompts.story_messages(part),
+                max_tokens=settings.max_output_tokens,
+            )
+            body = plan.shape_request(body, list(dict.fromkeys(a.id for a in part)))
+            requests.append((f"{group.id}-{number}", body))
+    return requests
+
+
+def _client(settings: Settings) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(
+        api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+    )
+
+
+async def run_batch(
+    requests: list[tuple[str, dict[str, Any]]], settings: Settings, options: BatchOptions
+) -> BatchResult:
+    """Submit `requests` as one batch (or find the one `options.collect` names), wait, collect."""
+    client = _client(settings)
+    try:
+        if options.collect is None:
+            lines = "".join(
+                json.dumps(
+                    {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions",
+                     "body": body},
+                    ensure_ascii=False,
+                ) + "\n"
+                for custom_id, body in requests
+            )  # fmt: skip
+            uploaded = await client.files.create(
+                file=("summarizer-batch.jsonl", io.BytesIO(lines.encode("utf-8"))),
+                purpose="batch",
+            )
+            batch = await client.batches.create(
+                input_file_id=uploaded.id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+                metadata={"summarizer": "brief"},
+            )
+            logger.info("batch %s submitted: %d requests", batch.id, len(requests))
+            if options.on_submitted is not None:
+                options.on_submitted(batch.id)
+            if not options.wait:
+                raise BatchPending(batch.id)
+        else:
+            batch = await client.batches.retrieve(options.collect)
+        while batch.status not in _DONE:
+            if options.on_status is not None:
+                options.on_status(batch)
+            await asyncio.sleep(options.poll_seconds)
+            batch = await client.batches.retrieve(batch.id)
+        if options.on_status is not None:
+            options.on_status(batch)
+        return await _collect(client, batch, requests, settings)
+    except openai.APIError as error:
+        raise BatchError(f"the batch endpoint refused: {error}") from None
+
+
+async def _collect(
+    client: openai.AsyncOpenAI, batch: Any, requests: list[tuple[str, dict[str, Any]]],
+    settings: Settings,
+) -> BatchResult:  # fmt: skip
+    result = BatchResult(batch.id)
+    bodies = dict(requests)
+    for file_id in (batch.output_file_id, batch.error_file_id):
+        if not file_id:
+            continue
+        content = await client.files.content(file_id)
+        for line in content.text.splitlines():
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            custom_id = entry.get("custom_id", "")
+            response = entry.get("response") or {}
+            error = entry.get("error")
+            if response.get("status_code") == 200 and custom_id in bodies and not error:
+                key = request_key(settings.base_url, bodies[custom_id])
+                result.answers[key] = response["body"]
+            else:
+                reason = (
+                    (error or {}).get("message")
+                    or (error or {}).get("code")
+                    or (f"HTTP {response.get('status_code')}")
+                )
+                result.failed[custom_id] = str(reason)
+    answered_or_failed = len(result.answers) + len(result.failed)
+    for custom_id in bodies:
+        if answered_or_failed < len(bodies) and custom_id not in result.failed:
+            key = request_key(settings.base_url, bodies[custom_id])
+            if key not in result.answers:
+                result.failed[custom_id] = f"no line in batch {batch.id} ({batch.status})"
+    if result.failed:
+        logger.warning(
+            "batch %s: %d of %d lines without an answer (%s); those stories are sent live",
+            batch.id,
+            len(result.failed),
+            len(bodies),
+            sorted(set(result.failed.values()))[0],
+        )
+    return result
