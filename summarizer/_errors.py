@@ -43,6 +43,10 @@ class InputError(SummarizerError):
         self.source = source
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        # Rebuilt from both parts when it comes back from a reading process.
+        return type(self), (self.source, self.reason)
+
 
 class PromptError(SummarizerError):
     """A prompt template is missing, does not parse, or refers to an unknown variable."""

@@ -182,3 +182,22 @@ def test_missing_path_and_empty_folder_are_errors(tmp_path: Path) -> None:
         load_articles(tmp_path)
     with pytest.raises(InputError, match="the pattern matches no file"):
         load_articles(str(tmp_path / "*.txt"))
+
+
+def test_a_big_day_is_read_in_worker_processes_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import summarizer._read as reading
+
+    for number in range(300):
+        (tmp_path / f"a{number:03d}.txt").write_text(
+            f"Headline {number}\n\nBody of article {number} about the harbour and the council."
+        )
+    (tmp_path / "broken.txt").write_bytes(b"\x00\x01 binary")
+    parallel, parallel_failures = reading.read_articles([tmp_path])
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 10**9)
+    sequential, sequential_failures = reading.read_articles([tmp_path])
+    assert len(parallel) == 300 and parallel == sequential
+    assert [(f.source, f.reason) for f in parallel_failures] == [
+        (f.source, f.reason) for f in sequential_failures
+    ] and len(parallel_failures) == 1
