@@ -73,10 +73,6 @@ def split_to_fit(articles: list[Article], measure: Measure, budget: int) -> list
     return parts
 
 
-def _key(*values: object) -> tuple[str, ...]:
-    return tuple(" ".join(str(value).casefold().split()) for value in values)
-
-
 def join_citations(groups: Iterable[list[Any]]) -> list[Any]:
     seen: dict[tuple[str, str], Any] = {}
     for citations in groups:
