@@ -12,6 +12,7 @@ independently); those fields are marked `COMPUTED` and left out of what the mode
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 COMPUTED: JsonDict = {"x-computed": True}
+_SCHEMAS: dict[tuple[Any, str, str], dict[str, Any]] = {}
 
 
 class ModelFacing(BaseModel):
@@ -80,6 +82,16 @@ class Extraction(ModelFacing):
     its articles, and so are the profile's own `checks`: a problem is a validation error that
     instructor sends back to the model."""
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        # instructor asks for the schema on every request; pydantic builds it anew each time
+        # (29 ms for the geopolitical schema, most of a request's local work). Built once per
+        # class and arguments; a copy is handed out, since callers may change it.
+        key = (_defining_class(cls), repr(args), repr(sorted(kwargs.items())))
+        if key not in _SCHEMAS:
+            _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(_SCHEMAS[key])
+
     def checks(self) -> list[str]:
         """The profile's own checks of an answer, one line per problem (none by default); each
         problem is sent back to the model like a quote that is not in its article."""
@@ -99,6 +111,24 @@ class Extraction(ModelFacing):
                 + "\n- ".join(problems)
             )
         return self
+
+
+def _defining_class(cls: type[BaseModel]) -> type[BaseModel]:
+    """`cls`, or the class it copies: instructor subclasses the response model anew for every
+    request, with the same name, fields and docstring."""
+    while cls.__bases__:
+        base = cls.__bases__[0]
+        same = (
+            isinstance(base, type)
+            and issubclass(base, BaseModel)
+            and base.__qualname__ == cls.__qualname__
+            and base.__doc__ == cls.__doc__
+            and base.model_fields.keys() == cls.model_fields.keys()
+        )
+        if not same:
+            break
+        cls = base
+    return cls
 
 
 def model_facing_schema(model: type[BaseModel]) -> dict[str, Any]:
