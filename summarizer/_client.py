@@ -221,7 +221,7 @@ def make_structured_create(
 
     async def send(kwargs: dict[str, Any]) -> Any:
         """One attempt, in a place the endpoint's pace allows; its headers steer the pace."""
-        async with in_flight.slot() as cut_seen:
+        async with in_flight.slot(_request_tokens(kwargs)) as cut_seen:
             try:
                 raw = await client.chat.completions.with_raw_response.create(**kwargs)
             except openai.APIStatusError as error:

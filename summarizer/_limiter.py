@@ -8,13 +8,17 @@ filled within a few round trips and a limited one refuses at most the first prob
 (once per congestion: answers to requests sent before the cut do not cut again) and remembers
 one less than where it hit as a threshold; past the threshold the limit grows by one only after a
 run of answers without refusal, so a server that allows 3 in flight sees a probe at 4 now and
-then, not a wave of refusals (additive increase, multiplicative decrease).
+then, not a wave of refusals (additive increase, multiplicative decrease). When
+`x-ratelimit-remaining-tokens` says the next request's tokens are not left, it waits for
+`x-ratelimit-reset-tokens` instead of sending a request bound to be refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -24,6 +28,19 @@ logger = logging.getLogger("summarizer")
 
 START = 4  # requests in flight before the endpoint has answered
 PROBE_AFTER = 20  # answers without refusal before growing past the threshold
+LONGEST_TOKEN_WAIT = 60.0  # seconds: a reset further off than this is left to the 429 and retry
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def reset_seconds(value: str | None) -> float | None:
+    """OpenAI's reset durations: '1s', '6m0s', '200ms', '1h2m3.5s'."""
+    if not value:
+        return None
+    parts = _DURATION.findall(value)
+    if not parts:
+        return None
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    return sum(float(number) * scale[unit] for number, unit in parts)
 
 
 def _header_int(headers: Mapping[str, str] | None, name: str) -> int | None:
@@ -46,13 +63,20 @@ class AdaptiveLimit:
         self._cut = 0  # how many times the limit was cut: a request remembers the count it saw
         self._calm = 0
         self._condition = asyncio.Condition()
+        self.tokens_left: int | None = None
+        self.tokens_reset_at = 0.0
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[int]:
-        """Hold one place in flight; yields the cut count at the start, for `refused`."""
+    async def slot(self, tokens: int = 0) -> AsyncIterator[int]:
+        """Hold one place in flight for a request of about `tokens`; yields the cut count at the
+        start, for `refused`."""
         async with self._condition:
             await self._condition.wait_for(lambda: self.in_flight < self.limit)
             self.in_flight += 1
+            wait = self._token_wait(tokens)
+        if wait > 0:
+            logger.info("waiting %.1fs for the token limit to reset", wait)
+            await asyncio.sleep(wait)
         try:
             yield self._cut
         finally:
@@ -60,9 +84,23 @@ class AdaptiveLimit:
                 self.in_flight -= 1
                 self._condition.notify_all()
 
+    def _token_wait(self, tokens: int) -> float:
+        if self.tokens_left is None:
+            return 0.0
+        if tokens <= self.tokens_left:
+            self.tokens_left -= tokens
+            return 0.0
+        wait = self.tokens_reset_at - time.monotonic()
+        self.tokens_left = None  # unknown again after the reset
+        return wait if 0 < wait <= LONGEST_TOKEN_WAIT else 0.0
+
     async def answered(self, headers: Mapping[str, str] | None) -> None:
         """An answer came (any but a 429): grow, or follow what the server says is left."""
         async with self._condition:
+            tokens_left = _header_int(headers, "x-ratelimit-remaining-tokens")
+            reset = reset_seconds((headers or {}).get("x-ratelimit-reset-tokens"))
+            if tokens_left is not None and reset is not None:
+                self.tokens_left, self.tokens_reset_at = tokens_left, time.monotonic() + reset
             remaining = _header_int(headers, "x-ratelimit-remaining-requests")
             if remaining is not None and remaining < self.in_flight:
                 self._set(max(1, remaining + 1), "x-ratelimit-remaining-requests")

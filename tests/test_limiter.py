@@ -66,3 +66,30 @@ def test_the_run_status_follows_the_run_for_a_progress_display(tmp_path: Path) -
     assert status.usage.requests == len(server.requests) - status.usage.retries
     assert status.usage.retries == server.outcomes["500"] > 0
     assert status.in_flight == 0
+
+
+def test_when_the_tokens_left_will_not_do_it_waits_for_their_reset() -> None:
+    import time
+
+    from summarizer._limiter import reset_seconds
+
+    assert [reset_seconds(v) for v in ("1s", "6m0s", "200ms", "1h2m3.5s", "", None)] == [
+        1.0, 360.0, 0.2, 3723.5, None, None
+    ]  # fmt: skip
+
+    async def scenario() -> tuple[float, float]:
+        limit = AdaptiveLimit(8)
+        await limit.answered(
+            {"x-ratelimit-remaining-tokens": "1000", "x-ratelimit-reset-tokens": "300ms"}
+        )
+        started = time.monotonic()
+        async with limit.slot(tokens=800):  # 800 of the 1,000 left: at once
+            pass
+        fits = time.monotonic() - started
+        started = time.monotonic()
+        async with limit.slot(tokens=800):  # 200 left: wait for the reset
+            pass
+        return fits, time.monotonic() - started
+
+    fits, waited = asyncio.run(scenario())
+    assert fits < 0.05 and 0.2 <= waited < 1.0
