@@ -14,6 +14,7 @@ import datetime as dt
 import email.utils
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -75,8 +76,27 @@ _MONTHS = {
     **dict.fromkeys(
         ["december", "dec", "décembre", "decembre", "diciembre", "dezember", "dicembre"], 12
     ),
+    # Portuguese, Russian and Ukrainian (genitive, as in dates), Arabic (the Egyptian names).
+    **dict.fromkeys(["janeiro", "января", "січня", "يناير"], 1),
+    **dict.fromkeys(["fevereiro", "февраля", "лютого", "فبراير"], 2),
+    **dict.fromkeys(["março", "marco", "марта", "березня", "مارس"], 3),
+    **dict.fromkeys(["апреля", "квітня", "أبريل", "ابريل"], 4),
+    **dict.fromkeys(["maio", "мая", "травня", "مايو"], 5),
+    **dict.fromkeys(["junho", "июня", "червня", "يونيو"], 6),
+    **dict.fromkeys(["julho", "июля", "липня", "يوليو"], 7),
+    **dict.fromkeys(["августа", "серпня", "أغسطس", "اغسطس"], 8),
+    **dict.fromkeys(["setembro", "сентября", "вересня", "سبتمبر"], 9),
+    **dict.fromkeys(["outubro", "октября", "жовтня", "أكتوبر", "اكتوبر"], 10),
+    **dict.fromkeys(["novembro", "ноября", "листопада", "نوفمبر"], 11),
+    **dict.fromkeys(["dezembro", "декабря", "грудня", "ديسمبر"], 12),
 }
-_MONTH = r"([A-Za-zÀ-ÿ]+)\.?"
+_MONTH = r"([^\W\d_]+)\.?"
+# 2025年11月18日 (Chinese, Japanese), 2025년 11월 18일 (Korean).
+_YEAR_MONTH_DAY_CJK = re.compile(
+    r"^(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]"
+    r"\s*(?:[(（]\w+[)）])?\s*(?:\d{1,2}:\d{2})?$"  # a weekday, a time; nothing else on the line
+)
+_YEAR_SUFFIX = re.compile(r"\s*(?:года|г\.|року|р\.)\s*$")
 _DAY_MONTH_YEAR = re.compile(
     rf"^(\d{{1,2}})\.?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(\d{{4}})$", re.IGNORECASE
 )
@@ -114,8 +134,16 @@ _DATE_LABEL = re.compile(r"^(?:date|dated|published|updated)\s*:?\s+", re.IGNORE
 
 
 def _parse_date_line(text: str) -> dt.date | None:
-    text = _DATE_LABEL.sub("", text.strip())
-    for pattern, order in ((_ISO_DATE, "ymd"), (_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy")):
+    # Full-width digits and spaces (２０２５年) read as ASCII ones.
+    text = _DATE_LABEL.sub("", unicodedata.normalize("NFKC", text).strip())
+    text = _YEAR_SUFFIX.sub("", text)
+    patterns = (
+        (_ISO_DATE, "ymd"),
+        (_YEAR_MONTH_DAY_CJK, "ymd"),
+        (_DAY_MONTH_YEAR, "dmy"),
+        (_MONTH_DAY_YEAR, "mdy"),
+    )
+    for pattern, order in patterns:
         match = pattern.match(text)
         if not match:
             continue

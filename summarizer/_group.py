@@ -39,7 +39,10 @@ REWRITE_ENTITY_COVERAGE = 0.6  # share of names and numbers in the same order: a
 # governor, the rate): a rewrite must match this many names and numbers in order.
 MIN_ENTITIES_MATCHED = 25
 
-_WORD = re.compile(r"[A-Za-zÀ-ÿ][\w'’-]+")
+# Words in any script that spaces its words: a letter, then letters, digits, apostrophes, hyphens.
+_WORD = re.compile(r"[^\W\d_][\w'’-]+")
+# Chinese, Japanese (kana and kanji) and Thai write no spaces: their runs are read as bigrams.
+_UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]+")
 _ENTITY = re.compile(r"[A-Z][\w’'-]+|\d[\d,.]*")
 _STOPWORDS = frozenset(
     """a about after again against all also among an and any are as at be been before being
@@ -108,7 +111,10 @@ class StoryGroup:
 
 def _terms(article: Article) -> Counter[str]:
     terms: Counter[str] = Counter()
-    for word in _WORD.findall(article.headline + " " + article.body):
+    text = article.headline + " " + article.body
+    for run in _UNSPACED_RUN.findall(text):
+        terms.update(run[i : i + 2] for i in range(len(run) - 1))
+    for word in _WORD.findall(_UNSPACED_RUN.sub(" ", text)):
         lowered = word.lower()
         if lowered in _STOPWORDS or len(lowered) < 3:
             continue

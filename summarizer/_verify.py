@@ -47,10 +47,22 @@ MIN_QUOTE_WORDS = 3
 _ARTICLES: ContextVar[Mapping[str, Article] | None] = ContextVar("articles", default=None)
 
 _QUOTE_MARKS = str.maketrans(
-    {c: "'" for c in "‘’‚‛′`´"} | {c: '"' for c in "“”„‟″«»"} | {c: "-" for c in "‐‑‒–—―−"}
+    {c: "'" for c in "‘’‚‛′`´"}
+    | {c: '"' for c in "“”„‟″«»「」『』〝〞＂"}
+    | {c: "-" for c in "‐‑‒–—―−"}
 )
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
-_EDGE_PUNCTUATION = "\"' .,;:"
+_EDGE_PUNCTUATION = "\"' .,;:。、！？"
+# Scripts written without spaces between words: a quote's length is counted in their characters.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
+MIN_QUOTE_CHARACTERS = 6  # in a script without spaces: about three words
+
+
+def _long_enough(quote: str) -> bool:
+    """Three words, or (Chinese, Japanese, Thai) six characters of a script without spaces."""
+    if len(quote.split()) >= MIN_QUOTE_WORDS:
+        return True
+    return len(_UNSPACED.findall(quote)) >= MIN_QUOTE_CHARACTERS
 
 
 def _fold(text: str) -> tuple[str, list[int]]:
@@ -168,7 +180,7 @@ def _citation_problem(citation: Any, articles: Mapping[str, Article]) -> str | N
     if article is None:
         known = ", ".join(sorted(articles))
         return f"article id {citation.article_id!r} does not exist (the ids are: {known})"
-    if len(citation.quote.split()) < MIN_QUOTE_WORDS:
+    if not _long_enough(citation.quote):
         return f"the quote {citation.quote!r} is too short to support a claim"
     if not quote_in_text(citation.quote, _article_text(article)):
         return f"the quote {citation.quote!r} is not in article {citation.article_id}"

@@ -1,0 +1,127 @@
+"""Scripts without spaces, dates in more languages, grouping beyond the Latin alphabet.
+
+The sentences are ours, written in each language about the seeds' event (or a decoy)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from summarizer import Settings, group_articles, parse_article, quote_in_text, summarize
+from summarizer._article import parse_date
+from summarizer._verify import _long_enough, find_quote
+
+from .fault_server import FaultServer
+
+CHINESE = (
+    "中日外交官员在北京磋商\n\n2025年11月18日\n\n"
+    "中日外交官员11月18日在北京举行磋商。中方要求日方撤回错误言论。"
+    "日本外务省亚洲大洋洲局局长金井正彰表示，日本的立场没有改变。"
+)
+CHINESE_OTHER_OUTLET = (
+    "金井正彰与刘劲松在北京会谈\n\n2025年11月18日\n\n"
+    "日本外务省亚洲大洋洲局局长金井正彰18日在北京与中国外交部亚洲司司长刘劲松会谈。"
+    "刘劲松要求日方撤回高市早苗的涉台错误言论。"
+)
+CHINESE_DECOY = (
+    "上海地铁票价明年下调\n\n2025年11月18日\n\n"
+    "上海市政府宣布，明年起地铁票价将下调百分之十。市民对这一决定表示欢迎。"
+)
+JAPANESE = (
+    "日中局長級協議、北京で\n\n2025年11月18日（火）\n\n"
+    "金井正彰アジア大洋州局長は18日、北京で中国外務省の劉勁松アジア局長と会談した。"
+    "中国側は高市首相の答弁の撤回を求めた。"
+)
+KOREAN = (
+    "중일 국장급 협의 베이징서 열려\n\n2025년 11월 18일\n\n"
+    "일본 외무성 국장은 18일 베이징에서 중국 외교부 국장과 협의했다. "
+    "중국 측은 다카이치 총리의 발언 철회를 요구했다."
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "中方要求日方撤回错误言论。",
+        "中国側は高市首相の答弁の撤回を求めた。",
+        "중국 측은 다카이치 총리의 발언 철회를 요구했다.",
+    ],
+)
+def test_a_whole_sentence_in_any_script_is_long_enough_to_quote(sentence: str) -> None:
+    assert _long_enough(sentence)
+    assert not _long_enough("撤回。")  # two characters are not a claim's evidence
+
+
+def test_quote_marks_and_punctuation_of_east_asian_type_are_forgiven_and_restored() -> None:
+    text = "林报道：「中方要求日方撤回错误言论」，日方表示拒绝。"
+    slipped = '"中方要求日方撤回错误言论",日方表示拒绝'  # ASCII quote marks and comma
+    assert quote_in_text(slipped, text)
+    assert find_quote(slipped, text) == "中方要求日方撤回错误言论」，日方表示拒绝"
+    assert not quote_in_text("中方要求日方收回错误言论", text)  # a changed character is a miss
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2025年11月18日",
+        "２０２５年１１月１８日",
+        "2025年11月18日（火）",
+        "2025년 11월 18일",
+        "18 ноября 2025 года",
+        "18 листопада 2025 року",
+        "18 de novembro de 2025",
+        "18 نوفمبر 2025",
+    ],
+)
+def test_dates_in_chinese_japanese_korean_russian_ukrainian_portuguese_arabic(line: str) -> None:
+    assert parse_date(line) == dt.date(2025, 11, 18)
+
+
+def test_a_paragraph_that_begins_with_a_date_is_not_taken_for_a_date_line() -> None:
+    assert parse_date("2025年11月18日，中日官员在北京举行磋商。") is None
+
+
+def test_reports_of_one_event_in_chinese_group_and_a_decoy_stays_apart() -> None:
+    articles = [
+        parse_article(text, name)
+        for text, name in (
+            (CHINESE, "a.txt"),
+            (CHINESE_OTHER_OUTLET, "b.txt"),
+            (CHINESE_DECOY, "c.txt"),
+        )
+    ]
+    assert [a.published for a in articles] == [dt.date(2025, 11, 18)] * 3
+    assert sorted([a.source for a in g.articles] for g in group_articles(articles)) == [
+        ["a.txt", "b.txt"],
+        ["c.txt"],
+    ]
+
+
+def test_chinese_japanese_and_korean_articles_are_briefed_with_no_reask(tmp_path: Path) -> None:
+    for name, text in (("zh.txt", CHINESE), ("ja.txt", JAPANESE), ("ko.txt", KOREAN)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with FaultServer() as server:  # it answers with the article's own first sentence
+        briefing = summarize([tmp_path], settings=Settings(api_key="k", base_url=server.base_url))
+    assert len(briefing.stories) == 3 and briefing.failed_stories == []
+    assert [s.reasks for s in briefing.stories] == [0, 0, 0]
+    assert all(s.dropped == [] for s in briefing.stories)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mixed 混合 script 文本 in one 句子 that goes on 很长 for a while.",
+        'تقرير من بيروت: the minister said "no comment" ثم غادر القاعة بسرعة.',
+        "Zero\u200dwidth jo\u200diners in the mi\u200bddle of words of this line.",
+        "Prices rose by １２％ to ３４５ yen, the ministry said on Tuesday.",
+    ],
+)
+def test_awkward_text_reads_groups_and_verifies(text: str) -> None:
+    article = parse_article("A headline\n\n" + text, "x.txt")
+    assert group_articles([article])[0].articles == (article,)
+    visible = "".join(c for c in article.body if c not in "\u200b\u200d")
+    sentence = visible.split(".")[0]
+    assert quote_in_text(sentence, article.body)
+    assert find_quote(sentence, article.body) is not None
