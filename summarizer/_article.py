@@ -51,6 +51,9 @@ class Article(BaseModel):
     agency: str | None = Field(
         default=None, description="The news agency named in the dateline, for wire copy."
     )
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code of the language it is written in, if known."
+    )
     body: str
 
 

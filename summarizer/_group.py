@@ -102,6 +102,7 @@ class StoryGroup:
                     "outlet": a.outlet,
                     "headline": a.headline,
                     "published": a.published.isoformat() if a.published else None,
+                    "language": a.language,
                     "duplicate_of": self.duplicates.get(a.id),
                 }
                 for a in self.articles

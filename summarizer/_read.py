@@ -23,6 +23,7 @@ from pathlib import Path
 from ._article import Article, parse_article
 from ._decode import decode_text
 from ._errors import InputError
+from ._language import detect_language
 from ._read_feed import FEED_SUFFIXES, parse_feed
 from ._read_html import HTML_SUFFIXES, parse_html
 
@@ -141,10 +142,19 @@ def _read_bytes(source: str, limit: int) -> bytes:
 def _parse(source: str, data: bytes) -> tuple[list[Article], list[InputError]]:
     kind = _kind(source)
     if kind in FEED_SUFFIXES:
-        return parse_feed(decode_text(data, source), source)
-    if kind in HTML_SUFFIXES:
-        return [parse_html(data, source)], []
-    return [parse_article(decode_text(data, source), source)], []
+        articles, problems = parse_feed(decode_text(data, source), source)
+    elif kind in HTML_SUFFIXES:
+        articles, problems = [parse_html(data, source)], []
+    else:
+        articles, problems = [parse_article(decode_text(data, source), source)], []
+    return [_with_language(article) for article in articles], problems
+
+
+def _with_language(article: Article) -> Article:
+    if article.language is not None:
+        return article
+    language = detect_language(article.headline + "\n" + article.body)
+    return article.model_copy(update={"language": language})
 
 
 def _read_one(source: str, limit: int) -> tuple[list[Article], list[InputError]]:

@@ -37,6 +37,7 @@ class Source(BaseModel):
     outlet: str | None
     headline: str
     published: dt.date | None
+    language: str | None = Field(default=None, description="ISO 639-1 code, if detected.")
     path: str
     duplicate_of: int | None = Field(
         default=None,

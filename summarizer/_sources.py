@@ -50,6 +50,7 @@ def _sources(extraction: Extraction, group: StoryGroup) -> list[Source]:
             outlet=by_id[article_id].outlet,
             headline=by_id[article_id].headline,
             published=by_id[article_id].published,
+            language=by_id[article_id].language,
             path=by_id[article_id].source,
             duplicate_of=notes.get(group.duplicates.get(article_id, "")),
             published_earlier=published_before(by_id[article_id], day),

@@ -79,6 +79,7 @@ def test_stories_command_lists_articles_and_duplicates(monkeypatch: pytest.Monke
         "outlet": None,
         "headline": "China and Japan Engage in Talks Amid Rising Tensions Over Taiwan Remarks",
         "published": None,
+        "language": "en",
         "duplicate_of": "0f9ce364",
     }
 

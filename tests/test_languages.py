@@ -125,3 +125,23 @@ def test_awkward_text_reads_groups_and_verifies(text: str) -> None:
     sentence = visible.split(".")[0]
     assert quote_in_text(sentence, article.body)
     assert find_quote(sentence, article.body) is not None
+
+
+def test_each_article_read_from_a_file_carries_its_language(tmp_path: Path) -> None:
+    from summarizer import load_articles
+
+    texts = {
+        "zh.txt": CHINESE,
+        "ja.txt": JAPANESE,
+        "ko.txt": KOREAN,
+        "ru.txt": "Переговоры в Пекине\n\nЯпонские и китайские дипломаты провели переговоры "
+        "в Пекине 18 ноября, но не смогли урегулировать спор.",
+        "ar.txt": "محادثات في بكين\n\nأجرى دبلوماسيون يابانيون وصينيون محادثات في بكين يوم 18 "
+        "نوفمبر دون التوصل إلى اتفاق.",
+        "en.txt": "Talks in Beijing\n\nSenior officials from China and Japan on Tuesday held "
+        "talks to calm tensions after remarks on Taiwan.",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    languages = {Path(a.source).stem: a.language for a in load_articles(tmp_path)}
+    assert languages == {"zh": "zh", "ja": "ja", "ko": "ko", "ru": "ru", "ar": "ar", "en": "en"}
