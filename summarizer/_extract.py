@@ -144,16 +144,6 @@ class _Part:
     usage: Usage = field(default_factory=Usage)
 
 
-def _add_usage(total: Usage, part: Usage) -> None:
-    total.requests += part.requests
-    total.cache_hits += part.cache_hits
-    total.prompt_tokens += part.prompt_tokens
-    total.completion_tokens += part.completion_tokens
-    total.cached_tokens += part.cached_tokens
-    if part.cost_usd is not None:
-        total.cost_usd = (total.cost_usd or 0.0) + part.cost_usd
-
-
 def _remember(store: Store | None, chains: list[RequestChain]) -> None:
     """The last chain's answer passed verification: it answers each chain's first request from
     now on (a cut-off first answer's request too), unless it came from the store already."""
@@ -209,7 +199,7 @@ async def _extract_part(
                     )
                 finally:
                     reasks += max(sent.sent - 1, 0)
-                    _add_usage(usage, sent.usage)
+                    usage.include(sent.usage)
         except InstructorRetryException as error:
             salvaged = _salvage(error, scope, model) if error.failed_attempts else None
             if salvaged is None:
@@ -282,7 +272,7 @@ async def extract_story(
         dropped.extend(outcome.dropped)
         reasks += outcome.reasks
         quotes_repaired += outcome.quotes_repaired
-        _add_usage(usage, outcome.usage)
+        usage.include(outcome.usage)
     if not extractions:
         raise ExtractionError(f"every one of its {len(parts)} parts failed: {failures[0]}")
     if len(parts) > 1:

@@ -89,6 +89,14 @@ class Usage(BaseModel):
             details = getattr(usage, "prompt_tokens_details", None)
             self.cached_tokens += getattr(details, "cached_tokens", 0) or 0
 
+    def include(self, other: Usage) -> None:
+        """Add what `other` counted (a story's parts, a story's requests) to this total."""
+        for name in ("requests", "cache_hits", "retries", "prompt_tokens", "completion_tokens"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.cached_tokens += other.cached_tokens
+        if other.cost_usd is not None:
+            self.cost_usd = (self.cost_usd or 0.0) + other.cost_usd
+
 
 class StoryBase(BaseModel):
     """What the program adds to a profile's extraction to make a briefing's story."""

@@ -31,7 +31,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,22 +134,6 @@ def _now() -> str:
 def new_run_id() -> str:
     """Sortable by time, unique: '20261129-091800-3fa9c2'."""
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
-
-
-@dataclass
-class RunRow:
-    id: str
-    started: str
-    status: str
-    exit_code: int | None
-    profile: str | None
-    model: str | None
-    stories: int | None
-    failed_stories: int | None
-    requests: int | None
-    cache_hits: int | None
-    cost_usd: float | None
-    duration: float | None
 
 
 class Store:
