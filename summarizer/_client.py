@@ -219,9 +219,9 @@ def make_structured_create(
         usage.retries += 1
         _log_retry(state)
 
-    async def send(kwargs: dict[str, Any]) -> Any:
+    async def send(kwargs: dict[str, Any], tokens: int) -> Any:
         """One attempt, in a place the endpoint's pace allows; its headers steer the pace."""
-        async with in_flight.slot(_request_tokens(kwargs)) as cut_seen:
+        async with in_flight.slot(tokens) as cut_seen:
             try:
                 raw = await client.chat.completions.with_raw_response.create(**kwargs)
             except openai.APIStatusError as error:
@@ -309,11 +309,12 @@ def make_structured_create(
         )
         started, attempts = time.monotonic(), 0
         try:
-            with budget.reserve(_request_tokens(kwargs), int(kwargs.get(plan.token_limit) or 0)):
+            tokens = _request_tokens(kwargs)  # once: the budget and the pace both count it
+            with budget.reserve(tokens, int(kwargs.get(plan.token_limit) or 0)):
                 async for attempt in retrying:
                     with attempt:
                         attempts = attempt.retry_state.attempt_number
-                        response = await send(kwargs)
+                        response = await send(kwargs, tokens)
         except openai.APIError as error:
             record(
                 current, key=key, request=kwargs, response=None,

@@ -159,14 +159,14 @@ async def _brief(
     status.limit = AdaptiveLimit(settings.concurrency)
     plan = request_plan(settings)
     run_id = None
+    # What the run was given, as the record and a later `batch collect` name it.
+    given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
     if store is not None:
-        given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
         run_id = store.start_run(given, _recorded_settings(settings), chosen.name)
     groups = group_articles(articles)
     status.stories = len(groups)
     answers = None
     if batch is not None:
-        given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
         try:
             answers = await _batch_answers(
                 groups, given, settings, chosen, prompts, plan, store, batch
