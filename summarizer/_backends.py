@@ -13,7 +13,6 @@ The README's backend table is `BACKENDS` written out, with the documents each ro
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -297,9 +296,10 @@ class RequestPlan:
         if self.reasoning_effort is not None:
             kwargs["reasoning_effort"] = self.reasoning_effort
         if "tools" in kwargs:
-            tools = copy.deepcopy(kwargs["tools"])
+            # Shaping builds a new schema: only the dicts around it are copied.
+            tools = [dict(tool) for tool in kwargs["tools"]]
             for tool in tools:
-                function = tool["function"]
+                function = tool["function"] = dict(tool["function"])
                 function["parameters"] = self._schema(function["parameters"], article_ids)
             kwargs["tools"] = tools
         format_ = kwargs.get("response_format")

@@ -11,6 +11,11 @@ run of answers without refusal, so a server that allows 3 in flight sees a probe
 then, not a wave of refusals (additive increase, multiplicative decrease). When
 `x-ratelimit-remaining-tokens` says the next request's tokens are not left, it waits for
 `x-ratelimit-reset-tokens` instead of sending a request bound to be refused.
+
+The slow start costs a round trip at the start of every run (40 stories at a ceiling of 8 take
+six round trips, not five). With a store, a run starts where the endpoint's last run ended
+(`learned`): at the ceiling for an endpoint that never refused, at the held pace (and probing
+above it only slowly) for one that did.
 """
 
 from __future__ import annotations
@@ -54,10 +59,17 @@ def _header_int(headers: Mapping[str, str] | None, name: str) -> int | None:
 class AdaptiveLimit:
     """An asyncio limit on requests in flight that moves between 1 and `ceiling`."""
 
-    def __init__(self, ceiling: int) -> None:
+    def __init__(self, ceiling: int, learned: tuple[int, bool] | None = None) -> None:
+        """`learned`: the pace an earlier run ended at, and whether the endpoint limited it."""
         self.ceiling = max(1, ceiling)
         self.limit = min(START, self.ceiling)
         self.threshold = self.ceiling
+        if learned is not None:
+            held, limited = learned
+            self.limit = max(1, min(held, self.ceiling))
+            if limited:
+                self.threshold = self.limit
+        self.answers = 0
         self.in_flight = 0
         self.refusals = 0
         self._cut = 0  # how many times the limit was cut: a request remembers the count it saw
@@ -97,6 +109,7 @@ class AdaptiveLimit:
     async def answered(self, headers: Mapping[str, str] | None) -> None:
         """An answer came (any but a 429): grow, or follow what the server says is left."""
         async with self._condition:
+            self.answers += 1
             tokens_left = _header_int(headers, "x-ratelimit-remaining-tokens")
             reset = reset_seconds((headers or {}).get("x-ratelimit-reset-tokens"))
             if tokens_left is not None and reset is not None:
@@ -123,6 +136,11 @@ class AdaptiveLimit:
             self._calm = 0
             self.threshold = max(1, self.limit - 1)
             self._set(max(1, self.limit // 2), "HTTP 429")
+
+    def learned(self) -> tuple[int, bool]:
+        """The pace to start the next run at, and whether the endpoint limited this one."""
+        limited = self.refusals > 0 or self.threshold < self.ceiling
+        return (min(self.limit, self.threshold) if limited else self.limit), limited
 
     def _set(self, limit: int, reason: str | None) -> None:
         limit = min(limit, self.ceiling)

@@ -156,7 +156,10 @@ async def _brief(
 ) -> Briefing[Any]:
     articles, unread = _read(inputs, settings.max_file_bytes)
     usage = status.usage
-    status.limit = AdaptiveLimit(settings.concurrency)
+    # The endpoint's pace is remembered per base URL and model: providers limit per model.
+    endpoint = f"{settings.base_url or 'https://api.openai.com/v1'} {settings.model}"
+    learned = store.pace(endpoint) if store is not None else None
+    status.limit = AdaptiveLimit(settings.concurrency, learned)
     plan = request_plan(settings)
     run_id = None
     # What the run was given, as the record and a later `batch collect` name it.
@@ -178,6 +181,8 @@ async def _brief(
     create = make_structured_create(
         settings, usage, plan, store=store, run_id=run_id, in_flight=status.limit, batch=answers
     )
+    # Twice the ceiling: a story's request is ready and waiting when a place in flight frees,
+    # instead of being prepared only after the story before it has been verified.
     limit = asyncio.Semaphore(settings.concurrency)
 
     async def brief(group: StoryGroup) -> StoryBase | FailedStory:
@@ -212,6 +217,8 @@ async def _brief(
             interrupted = isinstance(error, (KeyboardInterrupt, asyncio.CancelledError))
             store.finish_run(run_id, status="interrupted" if interrupted else "failed")
         raise
+    if store is not None and status.limit.answers:
+        store.remember_pace(endpoint, *status.limit.learned())
     stories = [r for r in results if isinstance(r, StoryBase)]
     usage.reasks = sum(story.reasks for story in stories)
     usage.quotes_repaired = sum(story.quotes_repaired for story in stories)

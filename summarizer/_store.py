@@ -40,7 +40,7 @@ __all__ = ["SCHEMA_VERSION", "Store", "default_store_path", "request_key"]
 
 logger = logging.getLogger("summarizer")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _APPLICATION_ID = 0x53554D4D  # "SUMM": marks the file as ours (PRAGMA application_id)
 
 # Each entry moves the schema from version i to i + 1.
@@ -103,6 +103,14 @@ _MIGRATIONS = [
         profile TEXT,
         inputs TEXT,                     -- JSON list, to collect the batch later
         settings TEXT                    -- JSON, without secrets
+    );
+    """,
+    """
+    CREATE TABLE endpoints (
+        endpoint TEXT PRIMARY KEY,       -- base URL and model
+        in_flight INTEGER NOT NULL,      -- requests in flight the endpoint held at the end
+        limited INTEGER NOT NULL,        -- 1 if it refused or cut the pace during that run
+        updated TEXT NOT NULL
     );
     """,
 ]
@@ -375,6 +383,15 @@ class Store:
         found["settings"] = json.loads(found["settings"])
         return found
 
+    def remember_pace(self, endpoint: str, in_flight: int, limited: bool) -> None:
+        """How many requests in flight `endpoint` held at the end of a run, for the next run's
+        start."""
+        self._write(
+            "INSERT OR REPLACE INTO endpoints (endpoint, in_flight, limited, updated) "
+            "VALUES (?, ?, ?, ?)",
+            (endpoint, in_flight, int(limited), _now()),
+        )
+
     # --- reading --------------------------------------------------------------------------------
 
     def answer(self, key: str) -> dict[str, Any] | None:
@@ -387,6 +404,18 @@ class Store:
             except sqlite3.Error:
                 return None
         return None if row is None else dict(json.loads(row[0]))
+
+    def pace(self, endpoint: str) -> tuple[int, bool] | None:
+        """The requests in flight `endpoint` held at the end of its last run, and whether it
+        refused or cut the pace then; None for an endpoint not seen before."""
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT in_flight, limited FROM endpoints WHERE endpoint = ?", (endpoint,)
+                ).fetchone()
+            except sqlite3.Error:
+                return None
+        return None if row is None else (int(row[0]), bool(row[1]))
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self._db.execute(

@@ -273,3 +273,33 @@ def test_the_readme_table_is_the_backend_table() -> None:
         assert f"(`{backend.value}`)" in row
         assert f"| `{profile.mode.value}` | `{profile.token_limit}` |" in row
         assert all(f"]({source})" in row for source in profile.sources)
+
+
+def test_instructor_checks_each_response_model_for_async_validators_once() -> None:
+    """The check is instructor's; `_client` keeps its answer per class (7 ms a request). A model
+    with an async validator must still be refused, every time."""
+    import pytest
+    from instructor.v2.core import patch as instructor_patch
+    from instructor.v2.validation import async_validators
+    from pydantic import BaseModel
+
+    import summarizer._client  # noqa: F401  (installs the kept check)
+    from summarizer.profiles import load_profile
+
+    check = async_validators.reject_async_validators
+    assert instructor_patch.reject_async_validators is check
+    assert getattr(check, "__wrapped__", None) is not None
+
+    class Awaited(BaseModel):
+        name: str
+
+        @async_validators.async_field_validator("name")
+        async def name_exists(self, value: str) -> str:
+            return value
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="async validators are not supported"):
+            check(Awaited)
+    extraction = load_profile("geopolitics").extraction
+    check(extraction)
+    check(extraction)  # the second time from what the first found

@@ -93,3 +93,54 @@ def test_when_the_tokens_left_will_not_do_it_waits_for_their_reset() -> None:
 
     fits, waited = asyncio.run(scenario())
     assert fits < 0.05 and 0.2 <= waited < 1.0
+
+
+def test_a_run_starts_at_the_pace_the_endpoint_held_in_the_last_one() -> None:
+    async def scenario() -> list[tuple[int, int, tuple[int, bool]]]:
+        seen = []
+        for learned in (None, (8, False), (3, True), (12, False)):
+            limit = AdaptiveLimit(8, learned)
+            start, threshold = limit.limit, limit.threshold
+            seen.append((start, threshold, limit.learned()))
+        return seen
+
+    assert asyncio.run(scenario()) == [
+        (4, 8, (4, False)),  # nothing known: the slow start
+        (8, 8, (8, False)),  # never refused: at the ceiling from the first request
+        (3, 3, (3, True)),  # it held 3: start there, and probe above only after a calm stretch
+        (8, 8, (8, False)),  # a ceiling lowered since: the ceiling still rules
+    ]
+
+    async def limited_run() -> tuple[int, bool]:
+        limit = AdaptiveLimit(8)
+        for _ in range(4):
+            await limit.answered({})
+        await limit.refused(cut_seen=0)  # 8 was too many: cut to 4, threshold 7
+        await limit.answered({})
+        return limit.learned()
+
+    assert asyncio.run(limited_run()) == (5, True)
+
+
+def test_the_store_remembers_the_pace_for_the_next_run(tmp_path: Path) -> None:
+    from summarizer import Store
+
+    (tmp_path / "day").mkdir()
+    write_day(tmp_path / "day", stories=12)
+    store_path = tmp_path / "store.db"
+    sent_at_once: list[int] = []
+    for _ in range(2):
+        with FaultServer(latency=0.2, max_in_flight=3, retry_after_ms=100) as server:
+            settings = Settings(api_key="k", base_url=server.base_url, max_retry_wait=1)
+            briefing = summarize(
+                [tmp_path / "day"], settings=settings, store=store_path, refresh=True
+            )
+            assert len(briefing.stories) == 12
+            sent_at_once.append(server.outcomes["429 over the limit"])
+            base_url = server.base_url
+    with Store(store_path) as store:
+        assert store.pace(f"{base_url} gpt-4o-mini") == (3, True)
+        assert store.pace("http://elsewhere/v1 gpt-4o-mini") is None
+    # The first run found the limit by a refusal; the second started at 3 and probed above it
+    # at most once.
+    assert sent_at_once[0] >= 1 and sent_at_once[1] <= 1
