@@ -2,7 +2,9 @@
 
 In: the day's story groups, the run's settings. Out: the answers, keyed like the store's (by
 `request_key`), which the model client then uses instead of sending those requests; a story
-whose line failed or expired, and every re-ask, is sent live.
+whose line failed or expired is sent live. Re-asks (an answer that failed verification, sent
+back with the problems) go into a second, smaller batch once every story still open is waiting
+for one (`ReaskBatches`), or live with `BatchOptions(reasks="live")`.
 
 The requests are built by the same code as the live ones (instructor's request for the
 profile's schema, shaped for the backend), so a batch answer stands exactly where a live one
@@ -15,9 +17,9 @@ import asyncio
 import io
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import openai
 from instructor.processing.response import handle_response_model
@@ -37,6 +39,7 @@ __all__ = [
     "BatchOptions",
     "BatchPending",
     "BatchResult",
+    "ReaskBatches",
     "first_requests",
     "run_batch",
 ]
@@ -68,6 +71,8 @@ class BatchOptions:
     poll_seconds: float = 30.0
     on_status: Callable[[Any], None] | None = None
     on_submitted: Callable[[str], None] | None = None
+    reasks: Literal["batch", "live"] = "batch"
+    """Where re-asks go: a batch of their own (half price, another wait), or live (now)."""
 
 
 @dataclass
@@ -202,3 +207,65 @@ async def _collect(
             sorted(set(result.failed.values()))[0],
         )
     return result
+
+
+class ReaskBatches:
+    """Re-asks gathered into batches of their own.
+
+    Each story's task asks for its re-ask here and waits. When every story that is not finished
+    is waiting, the waiting re-asks go as one batch; a second round of re-asks makes a third
+    batch, and so on. A re-ask whose line fails or expires, or whose batch fails, is answered
+    None: the caller sends it live.
+    """
+
+    def __init__(
+        self,
+        stories: int,
+        submit: Callable[[list[tuple[str, dict[str, Any]]]], Awaitable[BatchResult]],
+        base_url: str | None,
+    ) -> None:
+        self.open = stories
+        self.batch_ids: list[str] = []
+        self._submit, self._base_url = submit, base_url
+        self._waiting: dict[str, tuple[dict[str, Any], asyncio.Future[Any]]] = {}
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def story_done(self) -> None:
+        self.open -= 1
+        self._maybe_send()
+
+    async def ask(self, custom_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+        """The answer to the re-ask `body` and the id of the batch that gave it; None to send it
+        live."""
+        future: asyncio.Future[tuple[dict[str, Any], str] | None]
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[custom_id] = (body, future)
+        self._maybe_send()
+        return await future
+
+    def _maybe_send(self) -> None:
+        if self._waiting and len(self._waiting) >= self.open:
+            waiting, self._waiting = self._waiting, {}
+            task = asyncio.create_task(self._send(waiting))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _send(self, waiting: dict[str, tuple[dict[str, Any], asyncio.Future[Any]]]) -> None:
+        requests = [(custom_id, body) for custom_id, (body, _) in waiting.items()]
+        try:
+            result = await self._submit(requests)
+        except BatchError as error:
+            logger.warning("re-ask batch failed (%s); its %d re-asks are sent live", error,
+                           len(requests))  # fmt: skip
+            for _, future in waiting.values():
+                future.set_result(None)
+            return
+        except BaseException as error:  # cancelled, interrupted: the waiting stories fail too
+            for _, future in waiting.values():
+                if not future.done():
+                    future.set_exception(error)
+            raise
+        self.batch_ids.append(result.batch_id)
+        for body, future in waiting.values():
+            answer = result.answers.get(request_key(self._base_url, body))
+            future.set_result(None if answer is None else (answer, result.batch_id))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import functools
+import itertools
 import json
 import logging
 import sys
@@ -22,7 +23,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import instructor
 import openai
@@ -46,6 +47,9 @@ from ._replay import is_unrecorded_request
 from ._schema import Usage
 from ._settings import ExtractionMode, Settings
 from ._store import Store, request_key
+
+if TYPE_CHECKING:
+    from ._batch import ReaskBatches
 
 __all__ = [
     "RETRIED_STATUS",
@@ -224,6 +228,7 @@ def make_structured_create(
     run_id: str | None = None,
     in_flight: AdaptiveLimit | None = None,
     batch: BatchAnswers | None = None,
+    reask_batches: ReaskBatches | None = None,
 ) -> StructuredCreate:
     """An instructor-patched async `create` over the real openai client, counting into `usage`.
 
@@ -251,6 +256,7 @@ def make_structured_create(
     )
     usage.cost_usd = budget.cost(0, 0)  # $0, not unknown, for a priced model before any call
     in_flight = in_flight or AdaptiveLimit(settings.concurrency)
+    reask_numbers = itertools.count(1)
 
     def before_sleep(state: RetryCallState) -> None:
         usage.retries += 1
@@ -339,6 +345,18 @@ def make_structured_create(
             return response
         if store is not None and current is not None and reask > 0:
             store.mark_verification(current.last_exchange, False, _reask_errors(kwargs))
+        if reask_batches is not None and reask > 0:
+            story = current.story_id if current is not None else "story"
+            batched = await reask_batches.ask(f"{story}-reask{reask}-{next(reask_numbers)}", kwargs)
+            if batched is not None:
+                body, batch_id = batched
+                exchange = record(
+                    current, key=key, request=kwargs, response=body, status=200, error=None,
+                    latency=0.0, attempt=0, reask=reask, from_cache=False, batch_id=batch_id,
+                )  # fmt: skip
+                response = ChatCompletion.model_validate(body)
+                account(current, response, body, exchange, BATCH_DISCOUNT)
+                return response
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
             wait=_WaitRetryAfterOrBackoff(settings.max_retry_wait),

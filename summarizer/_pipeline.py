@@ -6,14 +6,21 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._article import Article, main_date
 from ._backends import request_plan
-from ._batch import BatchOptions, BatchPending, BatchResult, first_requests, run_batch
+from ._batch import (
+    BatchOptions,
+    BatchPending,
+    BatchResult,
+    ReaskBatches,
+    first_requests,
+    run_batch,
+)
 from ._client import make_structured_create
 from ._errors import ExtractionError
 from ._extract import extract_story
@@ -138,6 +145,34 @@ async def _batch_answers(
     return result
 
 
+def _reask_batch_submitter(
+    inputs: list[str],
+    settings: Settings,
+    profile: Profile,
+    store: Store | None,
+    options: BatchOptions,
+) -> Callable[[list[tuple[str, dict[str, Any]]]], Awaitable[BatchResult]]:
+    """How a round of re-asks goes as a batch: waited for, and recorded as re-asks (a later
+    `batch collect` of the run's first batch asks them again)."""
+
+    def on_submitted(batch_id: str) -> None:
+        if store is not None:
+            store.record_batch(batch_id, inputs, _recorded_settings(settings), profile.name)
+            store.set_batch_status(batch_id, "re-asks")
+        if options.on_submitted is not None:
+            options.on_submitted(batch_id)
+
+    async def submit(requests: list[tuple[str, dict[str, Any]]]) -> BatchResult:
+        logger.info("%d re-asks go as a batch", len(requests))
+        reasks = dataclasses.replace(options, wait=True, collect=None, on_submitted=on_submitted)
+        result = await run_batch(requests, settings, reasks)
+        if store is not None:
+            store.set_batch_status(result.batch_id, "re-asks collected")
+        return result
+
+    return submit
+
+
 def _recorded_settings(settings: Settings) -> dict[str, Any]:
     """What a run was configured with, for the record: never a key."""
     return settings.model_dump(mode="json", exclude={"api_key"})
@@ -178,12 +213,19 @@ async def _brief(
             if store is not None and run_id is not None:
                 store.finish_run(run_id, status="batch submitted")
             raise
+    reask_batches = None
+    if batch is not None and batch.reasks == "batch":
+        reask_batches = ReaskBatches(
+            len(groups),
+            _reask_batch_submitter(given, settings, chosen, store, batch),
+            settings.base_url,
+        )
     create = make_structured_create(
-        settings, usage, plan, store=store, run_id=run_id, in_flight=status.limit, batch=answers
-    )
-    # Twice the ceiling: a story's request is ready and waiting when a place in flight frees,
-    # instead of being prepared only after the story before it has been verified.
-    limit = asyncio.Semaphore(settings.concurrency)
+        settings, usage, plan, store=store, run_id=run_id, in_flight=status.limit, batch=answers,
+        reask_batches=reask_batches,
+    )  # fmt: skip
+    # Re-asks gathered into a batch wait for every open story: none may wait for a place.
+    limit = asyncio.Semaphore(len(groups) + 1 if reask_batches else settings.concurrency)
 
     async def brief(group: StoryGroup) -> StoryBase | FailedStory:
         async with limit:
@@ -205,6 +247,8 @@ async def _brief(
                     headlines=[a.headline for a in group.articles],
                     reason=str(error),
                 )
+        if reask_batches is not None:
+            reask_batches.story_done()
         status.done += 1
         if on_story is not None:
             on_story(group, result)

@@ -257,7 +257,15 @@ Exit codes: 0 ok, 1 error or no story briefed (nothing written), 2 bad usage,
     "use_batch",
     is_flag=True,
     help="Send every story's first request through the Batch API (half price, within a day); "
-    "re-asks and lines without an answer are sent live.",
+    "lines without an answer are sent live.",
+)
+@click.option(
+    "--batch-reasks",
+    type=click.Choice(["batch", "live"]),
+    default="batch",
+    show_default=True,
+    help="With --batch: send re-asks (answers that failed verification) as a second, smaller "
+    "batch, or live at once.",
 )
 @click.option(
     "--no-wait", is_flag=True, help="With --batch: print the batch id and exit; collect it later."
@@ -284,6 +292,7 @@ def brief(
     no_store: bool,
     refresh: bool,
     use_batch: bool,
+    batch_reasks: str,
     no_wait: bool,
     batch_poll: float,
     verbose: int,
@@ -364,7 +373,12 @@ def brief(
     if use_batch or no_wait:
         if replay is not None:
             _fail("--batch and --replay do not go together: a replay sends nothing")
-        batch = BatchOptions(wait=not no_wait, poll_seconds=batch_poll, on_status=_batch_line)
+        batch = BatchOptions(
+            wait=not no_wait,
+            poll_seconds=batch_poll,
+            on_status=_batch_line,
+            reasks="live" if batch_reasks == "live" else "batch",
+        )
     try:
         with bar[0] if bar is not None else contextlib.nullcontext():
             briefing = _run(paths, settings, date, progress, store, replay, status, batch)
@@ -470,12 +484,15 @@ def batch_group() -> None:
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path),
               metavar="PATH", help="The store the batch was recorded in.")  # fmt: skip
 @click.option("--batch-poll", default=30.0, show_default=True, metavar="SECONDS")
+@click.option("--batch-reasks", type=click.Choice(["batch", "live"]), default="batch",
+              show_default=True, help="Send re-asks as a second batch, or live.")  # fmt: skip
 def batch_collect(
     batch_id: str,
     output: Path | None,
     json_output: Path | None,
     store_path: Path | None,
     batch_poll: float,
+    batch_reasks: str,
 ) -> None:
     """Wait for a batch, then brief its stories as 'brief' would have.
 
@@ -489,6 +506,8 @@ def batch_collect(
     recorded = store.batch(batch_id)
     if recorded is None:
         _fail(f"{store.path}: no batch {batch_id!r} (submitted with another --store?)")
+    if recorded["status"].startswith("re-asks"):
+        _fail(f"batch {batch_id} holds a run's re-asks: collect the run's first batch instead")
     for target in (output, json_output):
         if target is not None and str(target) != "-":
             try:
@@ -502,7 +521,12 @@ def batch_collect(
         _fail(
             f"batch {batch_id}: its recorded settings no longer load ({error.errors()[0]['msg']})"
         )
-    options = BatchOptions(collect=batch_id, poll_seconds=batch_poll, on_status=_batch_line)
+    options = BatchOptions(
+        collect=batch_id,
+        poll_seconds=batch_poll,
+        on_status=_batch_line,
+        reasks="live" if batch_reasks == "live" else "batch",
+    )
     status = RunStatus()
     try:
         briefing = summarize(

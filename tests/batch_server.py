@@ -21,8 +21,20 @@ from .loopback import AUTHORED_HEADER, LoopbackServer, QuietHandler, send_json
 HEADERS = {AUTHORED_HEADER: "tests/batch_server.py"}
 
 
+def misquoted(arguments: str) -> str:
+    """The answer with its first quote replaced by words no article has."""
+    answer = json.loads(arguments)
+    answer["consequences"][0]["citations"][0]["quote"] = "words that appear in no article at all"
+    return json.dumps(answer)
+
+
 class BatchServer(LoopbackServer):
-    def __init__(self, *, fail_every: int = 0, expire_every: int = 0, polls: int = 2) -> None:
+    def __init__(
+        self, *, fail_every: int = 0, expire_every: int = 0, polls: int = 2, misquote_every: int = 0
+    ) -> None:
+        # Every so many first requests are answered with a quote no article has: the answer
+        # fails verification and the story is re-asked (re-asks are answered correctly).
+        self.misquote_every = misquote_every
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.live_requests: list[dict[str, Any]] = []
@@ -111,7 +123,11 @@ class BatchServer(LoopbackServer):
                     }
                 )
             else:
-                answer = tool_completion(line["body"], valid_answer(line["body"]), "tool_calls")
+                arguments = valid_answer(line["body"])
+                first = all(m["role"] != "assistant" for m in line["body"]["messages"])
+                if first and self.misquote_every and number % self.misquote_every == 0:
+                    arguments = misquoted(arguments)
+                answer = tool_completion(line["body"], arguments, "tool_calls")
                 response = {"status_code": 200, "request_id": f"q{number}", "body": answer}
                 output.append(
                     {

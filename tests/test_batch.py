@@ -69,3 +69,46 @@ def test_no_wait_prints_the_batch_id_and_collect_finishes_it_later(tmp_path: Pat
     with Store(store) as opened:
         assert opened.batch(batch_id)["status"] == "collected"  # type: ignore[index]
         assert [r["status"] for r in opened.runs()] == ["ok", "batch submitted"]
+
+
+@pytest.mark.parametrize("reasks", ["batch", "live"])
+def test_reasks_go_as_a_second_smaller_batch_or_live(tmp_path: Path, reasks: str) -> None:
+    write_day(tmp_path, stories=30)
+    with BatchServer(misquote_every=4, fail_every=10, polls=1) as server:
+        settings = Settings(
+            api_key="k", base_url=server.base_url, model="house-model",
+            prices={"house-model": (1.0, 2.0)},
+        )  # fmt: skip
+        options = BatchOptions(poll_seconds=0.01, reasks="batch" if reasks == "batch" else "live")
+        briefing = summarize([tmp_path], settings=settings, batch=options, store=tmp_path / "s.db")
+        batches = list(server.batches.values())
+    first = batches[0]["request_counts"]
+    stories = first["total"]
+    misquoted = sum(1 for n in range(1, stories + 1) if n % 4 == 0 and n % 10 != 0)
+    assert briefing.failed_stories == [] and len(briefing.stories) == stories
+    assert briefing.usage.reasks == misquoted > 3
+    if reasks == "batch":
+        # One re-ask batch, holding exactly the misquoted stories; live: only the failed lines.
+        assert [b["request_counts"]["total"] for b in batches] == [stories, misquoted]
+        assert len(server.live_requests) == first["failed"]
+    else:
+        assert len(batches) == 1
+        assert len(server.live_requests) == first["failed"] + misquoted
+    with Store(tmp_path / "s.db") as store:
+        exchanges = store.exchanges(briefing.run_id or "")
+        reask_rows = [e for e in exchanges if e["reask"] == 1]
+        assert len(reask_rows) == misquoted
+        in_batch = {e["batch_id"] for e in reask_rows}
+        assert in_batch == ({batches[1]["id"]} if reasks == "batch" else {None})
+        if reasks == "batch":
+            assert store.batch(batches[1]["id"])["status"] == "re-asks collected"  # type: ignore[index]
+    if reasks == "batch":
+        refused = CliRunner().invoke(
+            cli, ["batch", "collect", batches[1]["id"], "--store", str(tmp_path / "s.db")]
+        )
+        assert refused.exit_code == 1
+        assert "holds a run's re-asks: collect the run's first batch" in refused.stderr
+    # Half price for every batched answer: 700 token-dollars a million per request.
+    live = len(server.live_requests)
+    batched = stories - first["failed"] + (misquoted if reasks == "batch" else 0)
+    assert briefing.usage.cost_usd == pytest.approx((live + batched / 2) * 700 / 1e6)
