@@ -8,9 +8,11 @@ The data flows read → group → extract → verify → render; each step is a 
 """
 
 from ._article import Article, parse_article
+from ._embed import embed_articles
 from ._errors import (
     BudgetExhausted,
     ConfigurationError,
+    EmbeddingError,
     ExtractionError,
     InputError,
     PromptError,
@@ -41,6 +43,7 @@ __all__ = [
     "Cited",
     "ConfigurationError",
     "DailyBriefing",
+    "EmbeddingError",
     "Extraction",
     "ExtractionError",
     "ExtractionMode",
@@ -59,6 +62,7 @@ __all__ = [
     "SummarizerError",
     "asummarize",
     "compare_briefings",
+    "embed_articles",
     "escape_markdown",
     "group_articles",
     "load_articles",

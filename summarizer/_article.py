@@ -94,10 +94,18 @@ _MONTHS = {
     **dict.fromkeys(["dezembro", "декабря", "грудня", "ديسمبر"], 12),
 }
 _MONTH = r"([^\W\d_]+)\.?"
-# 2025年11月18日 (Chinese, Japanese), 2025년 11월 18일 (Korean).
+# 2025年11月18日 (Chinese, Japanese), 2025년 11월 18일 (Korean); an agency's "电" after it.
 _YEAR_MONTH_DAY_CJK = re.compile(
-    r"^(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]"
+    r"^(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]电?"
     r"\s*(?:[(（]\w+[)）])?\s*(?:\d{1,2}:\d{2})?$"  # a weekday, a time; nothing else on the line
+)
+# 22/11/2025, 22.11.2025: read only when the day is past 12, or the month could not be a day.
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+# What stands before a date on a dateline: "BEIJING, ", "BELÉM, Brazil, ", "北京 ", "新华社北京",
+# "ПЕКИН, ", "بيليم، ". Letters of any script, up to three comma-separated names.
+_PLACE_BEFORE_DATE = re.compile(
+    r"^[^\W\d_][^\W\d_ .'’/-]*(?:[ .'’/-]+[^\W\d_]+){0,3}"
+    r"(?:[,،]\s*[^\W\d_]+(?:[ .'’/-]+[^\W\d_]+){0,3}){0,2}[,،]?\s*(?=\d)"
 )
 _YEAR_SUFFIX = re.compile(r"\s*(?:года|г\.|року|р\.)\s*$")
 _DAY_MONTH_YEAR = re.compile(
@@ -137,9 +145,59 @@ _DATE_LABEL = re.compile(r"^(?:date|dated|published|updated)\s*:?\s+", re.IGNORE
 
 
 def _parse_date_line(text: str) -> dt.date | None:
+    """The date a line of furniture carries: the date alone, or after a place (a dateline)."""
     # Full-width digits and spaces (２０２５年) read as ASCII ones.
     text = _DATE_LABEL.sub("", unicodedata.normalize("NFKC", text).strip())
     text = _YEAR_SUFFIX.sub("", text)
+    if len(text) > 80:
+        return None  # prose, not furniture
+    found = _date_alone(text)
+    if found is None and (place := _PLACE_BEFORE_DATE.match(text)):
+        found = _date_alone(text[place.end() :])
+    if found is None:
+        # "BEIJING, November 18, 2025": the month name starts the date.
+        for cut in re.finditer(r"[,،]\s*", text):
+            if (found := _date_alone(text[cut.end() :])) is not None:
+                break
+    if found is None:
+        place = _PLACE_BEFORE_DATE.match(text)
+        found = _other_language_date(text[place.end() :] if place else text)
+    return found
+
+
+# A line that may be a date in a language our table lacks: short, with a year, a day and a word.
+_MAYBE_DATE = re.compile(
+    r"^(?=.{6,40}$)(?=.*\b(?:19|20)\d{2}\b)(?=.*\b(?:0?[1-9]|[12]\d|3[01])\b)(?=.*[^\W\d_]{2})"
+)
+
+
+def _other_language_date(text: str) -> dt.date | None:
+    """dateparser, for "18 listopada 2025", "18 Νοεμβρίου 2025", "Ngày 18 tháng 11 năm 2025":
+    right on lines our table does not know, but 3 to 300 ms a line and it reads prose as dates,
+    so only a short line with a year, a day and a word reaches it, and it must find all three."""
+    if not _MAYBE_DATE.match(text):
+        return None
+    import warnings
+
+    import dateparser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its own deprecation warnings, about its internals
+        found = dateparser.parse(text, settings={"STRICT_PARSING": True})
+    return found.date() if found is not None else None
+
+
+def _date_alone(text: str) -> dt.date | None:
+    if numeric := _NUMERIC_DATE.match(text):
+        first, second, year = (int(g) for g in numeric.groups())
+        day, month_of_year = (
+            (first, second) if first > 12 or first == second else (second, first) if second > 12
+            else (0, 0)
+        )  # fmt: skip
+        try:
+            return dt.date(year, month_of_year, day) if day else None
+        except ValueError:
+            return None
     patterns = (
         (_ISO_DATE, "ymd"),
         (_YEAR_MONTH_DAY_CJK, "ymd"),

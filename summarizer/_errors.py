@@ -8,6 +8,7 @@ with one clause and let real bugs through::
     ├── InputError           a path or an article that cannot be read
     ├── PromptError          a prompt template that is missing, broken or uses an unknown variable
     ├── ExtractionError      the model could not produce a valid story after every retry
+    ├── EmbeddingError       the embeddings endpoint refused or could not be reached
     ├── BudgetExhausted      the next request could pass the run's token or cost limit
     └── ReplayError          a recorded exchange that is missing or does not hold this request
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 __all__ = [
     "BudgetExhausted",
     "ConfigurationError",
+    "EmbeddingError",
     "ExtractionError",
     "InputError",
     "PromptError",
@@ -54,6 +56,10 @@ class PromptError(SummarizerError):
 
 class ExtractionError(SummarizerError):
     """A story could not be extracted, after transport retries and validation re-asks."""
+
+
+class EmbeddingError(SummarizerError):
+    """The embeddings endpoint refused, or could not be reached."""
 
 
 class BudgetExhausted(SummarizerError):

@@ -54,7 +54,18 @@ class Citation(ModelFacing):
 
     article_id: str
     quote: str
+    translation: str | None = Field(
+        description="The quote in the briefing's language if the article's differs, else null.",
+    )
     via: str | None = Field(description="Who the article credits for the words, if anyone.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _briefings_before_translations(cls, data: Any) -> Any:
+        # Briefings written before quotes had translations still load (for --since).
+        if isinstance(data, dict) and "translation" not in data:
+            return {**data, "translation": None}
+        return data
 
 
 class Cited(ModelFacing):

@@ -19,7 +19,7 @@ from ._evidence import Extraction
 from ._group import StoryGroup
 from ._merge import merge_by_equality, split_to_fit
 from ._prompts import PromptSet
-from ._redact import one_line, redact
+from ._redact import one_line, redact, server_message
 from ._replay import is_unrecorded_request, unrecorded_request_reason
 from ._schema import DroppedItem, StoryBase, Usage
 from ._settings import Settings
@@ -48,33 +48,6 @@ def _answer_text(completion: Any) -> str | None:
     if message.tool_calls:
         return str(message.tool_calls[0].function.arguments)
     return message.content if isinstance(message.content, str) else None
-
-
-def _said(body: object, depth: int = 0) -> str | None:
-    if isinstance(body, str):
-        return body if body.strip() else None
-    if isinstance(body, list):  # FastAPI-style validation errors: [{"loc": ..., "msg": ...}]
-        parts = [_said(item, depth + 1) for item in body]
-        return "; ".join(part for part in parts if part) or None
-    if isinstance(body, dict) and depth < 4:
-        for key in ("error", "message", "msg", "detail"):
-            if key in body and (said := _said(body[key], depth + 1)):
-                return said
-    return None
-
-
-def server_message(error: openai.APIStatusError) -> str | None:
-    """What the server said about a refused request: `error.message` in OpenAI's shape, or the
-    `error` string some servers send (LM Studio), or `message`/`detail` (Ollama, FastAPI-based
-    servers such as Mistral's and vLLM's)."""
-    said = _said(error.body)
-    if said is not None:
-        return said
-    try:
-        text = error.response.text
-    except Exception:  # a streamed or already-closed body: no text to show
-        return None
-    return text if text.strip() else None
 
 
 def _status_reason(error: openai.APIStatusError, secrets: list[str]) -> str:

@@ -22,7 +22,8 @@ from ._batch import (
     run_batch,
 )
 from ._client import make_structured_create
-from ._errors import ExtractionError
+from ._embed import embed_articles
+from ._errors import EmbeddingError, ExtractionError
 from ._extract import extract_story
 from ._group import StoryGroup, group_articles
 from ._limiter import AdaptiveLimit
@@ -99,7 +100,7 @@ async def asummarize(
     """
     settings = Settings.model_validate({**(settings or Settings()).model_dump(), **overrides})
     chosen = load_profile(profile if profile is not None else settings.profile)
-    prompts = load_prompts(settings.prompts_dir or chosen.prompts)
+    prompts = load_prompts(settings.prompts_dir or chosen.prompts, language=settings.language)
     with opened(store if store is not None else settings.store) as run_store:
         return await _brief(
             inputs,
@@ -173,6 +174,18 @@ def _reask_batch_submitter(
     return submit
 
 
+def _embeddings(articles: list[Article], settings: Settings) -> list[list[float]] | None:
+    """The articles' embeddings when a model is set and the day has two languages; a failure
+    costs the cross-language links, not the run."""
+    if settings.embeddings_model is None or len({a.language for a in articles}) < 2:
+        return None
+    try:
+        return embed_articles(articles, settings)
+    except EmbeddingError as error:
+        logger.warning("%s; grouping without embeddings", error)
+        return None
+
+
 def _recorded_settings(settings: Settings) -> dict[str, Any]:
     """What a run was configured with, for the record: never a key."""
     return settings.model_dump(mode="json", exclude={"api_key"})
@@ -201,7 +214,7 @@ async def _brief(
     given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
     if store is not None:
         run_id = store.start_run(given, _recorded_settings(settings), chosen.name)
-    groups = group_articles(articles)
+    groups = group_articles(articles, embeddings=_embeddings(articles, settings))
     status.stories = len(groups)
     answers = None
     if batch is not None:
@@ -269,6 +282,7 @@ async def _brief(
     briefing = chosen.briefing(
         date=date or main_date(articles),
         profile=chosen.name,
+        language=settings.language,
         model=settings.model,
         mode=plan.mode.value,
         backend=plan.backend.value,

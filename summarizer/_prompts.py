@@ -23,9 +23,22 @@ __all__ = ["PromptSet", "default_prompts_dir", "fence_token", "load_prompts"]
 
 # Each template, and the variables the program passes to it.
 TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
-    "system.j2": frozenset(),
-    "story.j2": frozenset({"articles"}),
+    "system.j2": frozenset({"language", "language_name"}),
+    "story.j2": frozenset({"articles", "language", "language_name"}),
 }
+# The briefing's language as a prompt names it; a code not listed is passed on as given.
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
+    "fa": "Persian", "fr": "French", "he": "Hebrew", "hi": "Hindi", "id": "Indonesian",
+    "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pl": "Polish",
+    "pt": "Portuguese", "ru": "Russian", "th": "Thai", "tr": "Turkish", "uk": "Ukrainian",
+    "vi": "Vietnamese", "zh": "Chinese",
+}  # fmt: skip
+
+
+def language_name(language: str) -> str:
+    """'zh' -> 'Chinese'; a name ('Chinese') or an unlisted code is kept as given."""
+    return LANGUAGE_NAMES.get(language.strip().lower(), language.strip())
 
 
 def default_prompts_dir() -> Path:
@@ -44,8 +57,11 @@ class PromptSet:
 
     directory: Path
     templates: dict[str, jinja2.Template]
+    language: str = "en"
+    """The briefing's language, which the prompts ask every claim to be written in."""
 
     def _render(self, name: str, **variables: Any) -> str:
+        variables |= {"language": self.language, "language_name": language_name(self.language)}
         try:
             return self.templates[name].render(**variables).strip()
         except jinja2.UndefinedError as error:
@@ -71,10 +87,11 @@ class PromptSet:
         ]
 
 
-def load_prompts(directory: str | Path | None = None) -> PromptSet:
+def load_prompts(directory: str | Path | None = None, *, language: str = "en") -> PromptSet:
     """Load and check every template the program uses from `directory` (default: the shipped
-    geopolitical ones). A template the folder lacks is taken from the shipped `prompts/` (the
-    article template, `story.j2`, is shared by the shipped profiles)."""
+    geopolitical ones), for a briefing in `language`. A template the folder lacks is taken from
+    the shipped `prompts/` (the article template, `story.j2`, is shared by the shipped
+    profiles)."""
     folder = Path(directory) if directory is not None else default_prompts_dir() / "geopolitics"
     shared = default_prompts_dir()
     if not folder.is_dir():
@@ -108,4 +125,4 @@ def load_prompts(directory: str | Path | None = None) -> PromptSet:
                 f"{path}: uses undefined variable {unknown[0]!r} (available: {available})"
             )
         templates[name] = environment.from_string(source)
-    return PromptSet(folder, templates)
+    return PromptSet(folder, templates, language)

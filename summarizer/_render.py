@@ -64,6 +64,14 @@ def _reporting(item: Any, count: bool = True) -> Markup:
     return Markup(f"{outlets} · {item.independent_sources} independent" if count else outlets)
 
 
+def _translated(citation: Citation) -> Markup:
+    """' (translation: “…”)' after a quote in another language than the briefing's: the
+    original always comes first, and a translation never stands in for it."""
+    if not citation.translation or citation.translation.strip() == citation.quote.strip():
+        return Markup("")
+    return Markup(f" (translation: “{escape_markdown(citation.translation)}”)")
+
+
 @cache
 def _environment(profile_templates: Path) -> jinja2.Environment:
     # The shipped frame first, so that a profile's template cannot replace it by its name.
@@ -79,6 +87,7 @@ def _environment(profile_templates: Path) -> jinja2.Environment:
     )
     environment.filters["notes"] = _notes
     environment.filters["reporting"] = _reporting
+    environment.filters["translated"] = _translated
     environment.filters["safe_md"] = Markup
     return environment
 

@@ -171,6 +171,9 @@ class Briefing(BaseModel, Generic[StoryT]):
 
     date: dt.date | None
     profile: str = Field(default="geopolitics", description="The profile it was made with.")
+    language: str = Field(
+        default="en", description="The language its claims are written in; quotes keep theirs."
+    )
     model: str
     mode: str
     backend: str | None = Field(

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         default="geopolitics",
         description="The kind of briefing: a shipped profile, or 'mypkg.module:PROFILE'.",
     )
+    language: str = Field(
+        default="en",
+        min_length=2,
+        description="The briefing's language (an ISO 639-1 code such as en, zh, ja, or a "
+        "language's English name); quotes stay in their article's language, translated beside.",
+    )
     mode: ExtractionMode = ExtractionMode.AUTO
     backend: Backend = Field(
         default=Backend.AUTO, description="The server behind base_url; detected when auto."
@@ -86,6 +92,11 @@ class Settings(BaseSettings):
     )
     token_limit_parameter: Literal["max_tokens", "max_completion_tokens"] | None = Field(
         default=None, description="The parameter that caps the answer; the backend's by default."
+    )
+    embeddings_model: str | None = Field(
+        default=None,
+        description="An embedding model at base_url (e.g. text-embedding-3-small, or a local "
+        "server's) whose embeddings link the same event across languages when grouping.",
     )
     timeout: float = Field(default=120.0, gt=0, description="Seconds before one request times out.")
     max_attempts: int = Field(

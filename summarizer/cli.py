@@ -35,6 +35,7 @@ from rich.text import Text
 
 from ._backends import detect_backend
 from ._batch import BatchOptions, BatchPending
+from ._embed import embed_articles
 from ._errors import SummarizerError
 from ._eval import load_gold, score_briefing
 from ._files import check_writable, write_atomically
@@ -60,6 +61,15 @@ _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def _settings_or_fail(**overrides: Any) -> Settings:
+    """Settings from the environment, with the options given on the command line."""
+    try:
+        return Settings(**{name: value for name, value in overrides.items() if value is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        _fail(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
 
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:
@@ -159,6 +169,7 @@ Examples:
   summarizer brief 'today/*.md' --json briefing.json -o briefing.md
   summarizer brief today/ --base-url http://localhost:11434/v1 --model llama3.1
   summarizer brief today/ --model gpt-5-mini --reasoning-effort low
+  summarizer brief today/ --language ja --embeddings-model text-embedding-3-small
   cat article.txt | summarizer brief -
   summarizer brief seeds/ --replay cassettes/seeds.yaml -o briefing.md
   summarizer brief today/ --since yesterday/briefing.json -o briefing.md
@@ -217,6 +228,18 @@ Exit codes: 0 ok, 1 error or no story briefed (nothing written), 2 bad usage,
     metavar="LEVEL",
     help="reasoning_effort for reasoning models: minimal, low, medium, high "
     "[env SUMMARIZER_REASONING_EFFORT].",
+)
+@click.option(
+    "--language",
+    metavar="CODE",
+    help="Write the briefing in this language (en, zh, ja, ...; default en); quotes stay in "
+    "their article's language, with a translation beside [env SUMMARIZER_LANGUAGE].",
+)
+@click.option(
+    "--embeddings-model",
+    metavar="MODEL",
+    help="Link the same event across languages with this embedding model at the base URL "
+    "[env SUMMARIZER_EMBEDDINGS_MODEL].",
 )
 @click.option(
     "--date",
@@ -284,6 +307,8 @@ def brief(
     mode: str | None,
     backend: str | None,
     reasoning_effort: str | None,
+    language: str | None,
+    embeddings_model: str | None,
     date: dt.date | None,
     prompts_dir: Path | None,
     replay: Path | None,
@@ -313,16 +338,14 @@ def brief(
             "mode": mode,
             "backend": backend,
             "reasoning_effort": reasoning_effort,
+            "language": language,
+            "embeddings_model": embeddings_model,
             "prompts_dir": prompts_dir,
             "refresh": refresh or None,
         }.items()
         if value is not None
     }
-    try:
-        settings = Settings(**overrides)
-    except ValidationError as error:
-        first = error.errors()[0]
-        _fail(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    settings = _settings_or_fail(**overrides)
     try:
         chosen = load_profile(settings.profile)
     except SummarizerError as error:
@@ -617,13 +640,20 @@ STORIES_EXAMPLES = """
 Examples:
   summarizer stories today/
   summarizer stories today/ seeds/ --json > stories.json
+  summarizer stories today/ --embeddings-model text-embedding-3-small   # across languages
 """
 
 
 @cli.command(epilog=STORIES_EXAMPLES)
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
-def stories(paths: tuple[str, ...], as_json: bool) -> None:
+@click.option(
+    "--embeddings-model",
+    metavar="MODEL",
+    help="Link the same event across languages with this embedding model at the base URL "
+    "[env SUMMARIZER_EMBEDDINGS_MODEL].",
+)
+def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None) -> None:
     """Group the articles in PATHS into stories, without calling a model.
 
     Shows each story's articles, most-covered first, and which are duplicates (republished or
@@ -637,7 +667,14 @@ def stories(paths: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"skipped {failure}", err=True)
     if not articles:
         _fail("no readable article in " + ", ".join(paths))
-    groups = group_articles(articles)
+    settings = _settings_or_fail(embeddings_model=embeddings_model)
+    embeddings = None
+    if settings.embeddings_model is not None:
+        try:
+            embeddings = embed_articles(articles, settings)
+        except SummarizerError as error:
+            _fail(str(error))
+    groups = group_articles(articles, embeddings=embeddings)
     if as_json:
         click.echo(json.dumps([g.outline() for g in groups], indent=2, ensure_ascii=False))
     else:

@@ -65,6 +65,13 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in the repository: sources in a briefing are named as given, relative, so golden
+    files and labels fit any clone."""
+    monkeypatch.chdir(REPO)
+
+
 @pytest.fixture(autouse=True)
 def _every_recorded_interaction_played(
     request: pytest.FixtureRequest, record_mode: str

@@ -13,10 +13,8 @@ from summarizer.profiles.earnings import EarningsExtraction
 
 from .conftest import AUTHORED, REPO
 
-ARTICLES = {
-    a.id: a
-    for a in load_articles([REPO / "seeds", REPO / "tests" / "day", REPO / "examples" / "earnings"])
-}
+_FOLDERS = ["seeds", "tests/day", "tests/day-multilingual", "examples/earnings"]
+ARTICLES = {a.id: a for a in load_articles([REPO / folder for folder in _FOLDERS])}
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in AUTHORED.glob("*.json")))

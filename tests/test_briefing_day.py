@@ -6,7 +6,7 @@ import pytest
 
 from summarizer import render_json, render_markdown, summarize
 
-from .conftest import REPO, Endpoint, authored
+from .conftest import Endpoint, authored
 
 DAY = [
     "seeds",
@@ -15,11 +15,6 @@ DAY = [
     "tests/day/boj-preview.txt",
     "tests/day/boj-decision-nikkei.md",
 ]
-
-
-@pytest.fixture
-def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
 
 
 @pytest.mark.vcr

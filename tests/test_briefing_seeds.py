@@ -19,12 +19,6 @@ def default_cassette_name() -> str:
     return "seeds"
 
 
-@pytest.fixture
-def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Source paths in the briefing are as given: relative, so the golden file fits any clone.
-    monkeypatch.chdir(REPO)
-
-
 @pytest.mark.live_ok
 @pytest.mark.vcr
 def test_seeds_briefing_matches_golden_files(llm: Endpoint, golden: object, in_repo: None) -> None:

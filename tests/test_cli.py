@@ -19,9 +19,8 @@ from .conftest import GOLDEN, REPO
 SEEDS_CASSETTE = "cassettes/seeds.yaml"
 
 
-@pytest.fixture(autouse=True)
-def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
+# Every test here runs in the repository (see conftest.in_repo).
+pytestmark = pytest.mark.usefixtures("in_repo")
 
 
 def run(*args: str) -> Result:

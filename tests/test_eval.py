@@ -30,9 +30,8 @@ def default_cassette_name() -> str:
     return "eval-models"
 
 
-@pytest.fixture(autouse=True)
-def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
+# Every test here runs in the repository (see conftest.in_repo).
+pytestmark = pytest.mark.usefixtures("in_repo")
 
 
 def run(*args: str) -> Result:

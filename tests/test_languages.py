@@ -145,3 +145,124 @@ def test_each_article_read_from_a_file_carries_its_language(tmp_path: Path) -> N
         (tmp_path / name).write_text(text, encoding="utf-8")
     languages = {Path(a.source).stem: a.language for a in load_articles(tmp_path)}
     assert languages == {"zh": "zh", "ja": "ja", "ko": "ko", "ru": "ru", "ar": "ar", "en": "en"}
+
+
+# --- the labelled multilingual day ---------------------------------------------------------------
+
+MULTILINGUAL = Path(__file__).parent / "day-multilingual"
+
+
+def _day_groups(embeddings_model: str | None = None) -> list[list[str]]:
+    from summarizer import embed_articles, load_articles
+
+    articles = load_articles(MULTILINGUAL)
+    vectors = None
+    if embeddings_model is not None:
+        from .embeddings_server import EmbeddingsServer
+
+        with EmbeddingsServer() as server:
+            settings = Settings(api_key="k", base_url=server.base_url, embeddings_model="x")
+            settings = settings.model_copy(update={"embeddings_model": embeddings_model})
+            vectors = embed_articles(articles, settings)
+    return sorted(
+        sorted(Path(a.source).stem for a in g.articles)
+        for g in group_articles(articles, embeddings=vectors)
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("BEIJING, November 18, 2025", 18),
+        ("北京 2025年11月18日", 18),
+        ("新华社北京2025年11月18日电", 18),
+        ("베이징 2025년 11월 18일", 18),
+        ("ПЕКИН, 18 ноября 2025", 18),
+        ("BELÉM, Brazil, November 22, 2025", 22),
+        ("BELÉM, 22 de novembro de 2025", 22),
+        ("Belém, 22/11/2025", 22),
+        ("بيليم، 22 نوفمبر 2025", 22),
+    ],
+)
+def test_datelines_with_a_place_before_the_date_in_any_script(line: str, day: int) -> None:
+    article = parse_article(f"A headline\n\n{line}\n\nThe first paragraph of the story.", "x.txt")
+    assert article.published == dt.date(2025, 11, day)
+    assert article.body == "The first paragraph of the story."
+
+
+def test_an_ambiguous_numeric_date_is_not_guessed() -> None:
+    assert parse_date("11/12/2025") is None  # 11 December or November 12: the text does not say
+    assert parse_date("22/11/2025") == dt.date(2025, 11, 22)
+
+
+def test_the_multilingual_day_groups_within_languages_and_across_where_names_link() -> None:
+    assert _day_groups() == [
+        # COP30, Belém and André Corrêa do Lago are written the same in every language.
+        ["ar-cop30", "en-cop30", "fr-cop30", "pt-cop30-1", "pt-cop30-2"],
+        ["en-talks"],
+        # Chinese and Japanese share the characters of the names: 金井正彰, 北京, 高市.
+        ["ja-talks-1", "ja-talks-2", "zh-talks-1", "zh-talks-2"],
+        ["ko-talks"],  # Hangul, Cyrillic and English share no name with them, offline
+        ["ru-moscow-snow"],
+        ["ru-talks"],
+        ["zh-shanghai-metro"],
+    ]
+
+
+def test_embeddings_link_the_same_event_across_every_language() -> None:
+    from .embeddings_server import MODEL
+
+    assert _day_groups(MODEL) == [
+        ["ar-cop30", "en-cop30", "fr-cop30", "pt-cop30-1", "pt-cop30-2"],
+        [
+            "en-talks",
+            "ja-talks-1",
+            "ja-talks-2",
+            "ko-talks",
+            "ru-talks",
+            "zh-talks-1",
+            "zh-talks-2",
+        ],
+        ["ru-moscow-snow"],
+        ["zh-shanghai-metro"],
+    ]
+
+
+def test_an_embeddings_endpoint_that_refuses_is_one_line_and_costs_only_the_links(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer import EmbeddingError, embed_articles, load_articles
+    from summarizer.cli import cli
+
+    from .embeddings_server import EmbeddingsServer
+
+    articles = load_articles(MULTILINGUAL)
+    with EmbeddingsServer() as server:
+        settings = Settings(api_key="sk-secret", base_url=server.base_url, embeddings_model="nope")
+        with pytest.raises(EmbeddingError) as raised:
+            embed_articles(articles, settings)
+        env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-secret"}
+        result = CliRunner().invoke(
+            cli, ["stories", str(MULTILINGUAL), "--embeddings-model", "nope"], env=env
+        )
+    assert str(raised.value) == (
+        "embeddings from 'nope' failed (HTTP 404): The model `nope` does not exist"
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {raised.value}"]
+    assert "sk-secret" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["18 listopada 2025", "18 Kasım 2025", "18 Νοεμβρίου 2025", "Ngày 18 tháng 11 năm 2025"],
+)
+def test_a_date_in_a_language_the_table_lacks_is_read_by_dateparser(line: str) -> None:
+    assert parse_date(line) == dt.date(2025, 11, 18)
+
+
+def test_prose_never_reaches_dateparser_and_is_no_date() -> None:
+    for line in ("Officials met on Tuesday", "Top 10 films of 2025", "Warszawa 2025 listopad"):
+        assert parse_date(line) is None

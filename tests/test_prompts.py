@@ -47,7 +47,7 @@ def test_unknown_variable_is_named_at_load(tmp_path: Path) -> None:
     with pytest.raises(PromptError) as error:
         load_prompts(folder)
     assert str(error.value) == (
-        f"{folder / 'story.j2'}: uses undefined variable 'reader_name' (available: articles)"
+        f"{folder / 'story.j2'}: uses undefined variable 'reader_name' (available: articles, language, language_name)"
     )
 
 
@@ -97,3 +97,15 @@ def test_article_text_cannot_close_its_fence_or_add_turns() -> None:
     assert hostile.body in inside  # all of it, verbatim, and only inside its own fence
     assert "{{ articles }} {% raw %}" in inside  # data, never rendered as a template
     assert token not in hostile.body
+
+
+def test_the_briefing_language_reaches_the_prompt_and_each_article_says_its_own() -> None:
+
+    article = parse_article("中日磋商\n\n中方要求日方撤回错误言论。", "zh.txt")
+    article = article.model_copy(update={"language": "zh"})
+    system, user = load_prompts(language="ja").story_messages([article])
+    assert "names, claims, the headline and the bottom line in Japanese" in system["content"]
+    assert "a `translation` into Japanese" in system["content"]
+    assert "language: zh" in user["content"]
+    english = load_prompts().story_messages([article])[0]["content"]
+    assert "the bottom line in English" in english and "into Japanese" not in english
