@@ -15,8 +15,10 @@ Languages. Chinese, Japanese and Thai are read in character pairs, Korean words 
 endings change with the grammar); other scripts in words. Articles in different languages share
 few terms even about one event — names in Latin script, Chinese characters in Chinese and
 Japanese — so a pair in two different languages counts its similarity `CROSS_LANGUAGE_WEIGHT`
-times. With embeddings (`embeddings`, from an embeddings endpoint), a pair in two languages whose
-embeddings are at least `EMBEDDING_LINK` alike is linked at that similarity too.
+times (two of the languages news is commonly written in, `LANGUAGE_NAMES`: a rare answer of the
+language detector is more often a misreading than a language). With embeddings (`embeddings`,
+from an embeddings endpoint), a pair in two languages whose embeddings are at least
+`EMBEDDING_LINK` alike is linked at that similarity too.
 
 No model is called; 1,000 articles group in about a second (`benchmarks/grouping.py`).
 """
@@ -34,6 +36,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from ._article import Article, main_date, published_before
+from ._language import LANGUAGE_NAMES
 
 __all__ = ["StoryGroup", "group_articles"]
 
@@ -294,9 +297,8 @@ def _across_languages(
     languages = [article.language for article in articles]
 
     def crosses(i: int, j: int) -> bool:
-        return (
-            languages[i] is not None and languages[j] is not None and languages[i] != languages[j]
-        )
+        first, second = languages[i], languages[j]
+        return first in LANGUAGE_NAMES and second in LANGUAGE_NAMES and first != second
 
     weighted = {
         pair: min(1.0, value * CROSS_LANGUAGE_WEIGHT) if crosses(*pair) else value

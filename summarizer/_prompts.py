@@ -18,6 +18,7 @@ from jinja2 import meta
 
 from ._article import Article, main_date, published_before
 from ._errors import PromptError
+from ._language import language_name
 
 __all__ = ["PromptSet", "default_prompts_dir", "fence_token", "load_prompts"]
 
@@ -26,19 +27,6 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "system.j2": frozenset({"language", "language_name"}),
     "story.j2": frozenset({"articles", "language", "language_name"}),
 }
-# The briefing's language as a prompt names it; a code not listed is passed on as given.
-LANGUAGE_NAMES = {
-    "ar": "Arabic", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
-    "fa": "Persian", "fr": "French", "he": "Hebrew", "hi": "Hindi", "id": "Indonesian",
-    "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pl": "Polish",
-    "pt": "Portuguese", "ru": "Russian", "th": "Thai", "tr": "Turkish", "uk": "Ukrainian",
-    "vi": "Vietnamese", "zh": "Chinese",
-}  # fmt: skip
-
-
-def language_name(language: str) -> str:
-    """'zh' -> 'Chinese'; a name ('Chinese') or an unlisted code is kept as given."""
-    return LANGUAGE_NAMES.get(language.strip().lower(), language.strip())
 
 
 def default_prompts_dir() -> Path:

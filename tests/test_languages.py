@@ -11,6 +11,7 @@ import pytest
 
 from summarizer import Settings, group_articles, parse_article, quote_in_text, summarize
 from summarizer._article import parse_date
+from summarizer._language import detect_language
 from summarizer._verify import _long_enough, find_quote
 
 from .fault_server import FaultServer
@@ -266,3 +267,24 @@ def test_a_date_in_a_language_the_table_lacks_is_read_by_dateparser(line: str) -
 def test_prose_never_reaches_dateparser_and_is_no_date() -> None:
     for line in ("Officials met on Tuesday", "Top 10 films of 2025", "Warszawa 2025 listopad"):
         assert parse_date(line) is None
+
+
+def test_only_two_languages_news_is_written_in_weigh_a_pair_up() -> None:
+    from summarizer._group import CROSS_LANGUAGE_WEIGHT, _across_languages
+
+    articles = [
+        parse_article(f"Headline {n}\n\nSome text about the port of Rotterdam.", f"{n}.txt")
+        for n in range(4)
+    ]
+    languages = ["en", "fr", "pcm", None]
+    articles = [
+        a.model_copy(update={"language": code}) for a, code in zip(articles, languages, strict=True)
+    ]
+    pairs = {(0, 1): 0.1, (0, 2): 0.1, (0, 3): 0.1, (1, 2): 0.1}
+    weighted = _across_languages(articles, pairs, None)
+    # English and French: weighed up. A rare answer of the detector (Nigerian Pidgin for odd
+    # English), or none: left as it was.
+    assert weighted == {(0, 1): 0.1 * CROSS_LANGUAGE_WEIGHT, (0, 2): 0.1, (0, 3): 0.1, (1, 2): 0.1}
+    assert detect_language("Renhumin fikasu reporters measures zenmasar new the the prices") in (
+        None, "en"
+    )  # fmt: skip
