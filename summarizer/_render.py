@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from ._evidence import Citation
+from ._language import language_name
 from ._schema import Briefing, StoryBase
 from ._sources import UNNAMED
 from .profiles import profile_of
@@ -88,6 +89,7 @@ def _environment(profile_templates: Path) -> jinja2.Environment:
     environment.filters["notes"] = _notes
     environment.filters["reporting"] = _reporting
     environment.filters["translated"] = _translated
+    environment.filters["language_name"] = language_name
     environment.filters["safe_md"] = Markup
     return environment
 

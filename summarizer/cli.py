@@ -692,7 +692,8 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
                 date = article.published.isoformat() if article.published else "undated   "
                 outlet = (article.outlet or "outlet not stated")[:24]
                 copy = group.duplicates.get(article.id)
-                line = f"   {article.id}  {date}  {outlet:<24}  {article.source}"
+                language = article.language or "--"
+                line = f"   {article.id}  {date}  {language:<3} {outlet:<24}  {article.source}"
                 click.echo(line + (f"  (duplicate of {copy})" if copy else ""))
             click.echo()
     if failures:
