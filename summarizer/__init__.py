@@ -8,8 +8,11 @@ The data flows read → group → extract → verify → render; each step is a 
 """
 
 from ._article import Article, parse_article
+from ._batch import BatchOptions
 from ._embed import embed_articles
 from ._errors import (
+    BatchError,
+    BatchPending,
     BudgetExhausted,
     ConfigurationError,
     EmbeddingError,
@@ -37,6 +40,9 @@ from .profiles.geopolitics import DailyBriefing, Story, StoryExtraction
 __all__ = [
     "Article",
     "Backend",
+    "BatchError",
+    "BatchOptions",
+    "BatchPending",
     "Briefing",
     "BudgetExhausted",
     "Citation",

@@ -26,7 +26,7 @@ from instructor.processing.response import handle_response_model
 
 from ._backends import RequestPlan
 from ._batch_answers import BatchAnswers
-from ._errors import SummarizerError
+from ._errors import BatchError, BatchPending
 from ._group import StoryGroup
 from ._merge import split_to_fit
 from ._prompts import PromptSet
@@ -35,9 +35,7 @@ from ._store import request_key
 from .profiles import Profile
 
 __all__ = [
-    "BatchError",
     "BatchOptions",
-    "BatchPending",
     "BatchResult",
     "ReaskBatches",
     "first_requests",
@@ -47,18 +45,6 @@ __all__ = [
 logger = logging.getLogger("summarizer")
 
 _DONE = frozenset({"completed", "failed", "expired", "cancelled"})
-
-
-class BatchError(SummarizerError):
-    """A batch could not be submitted or collected."""
-
-
-class BatchPending(SummarizerError):
-    """The batch was submitted and not waited for: collect it later by its id."""
-
-    def __init__(self, batch_id: str) -> None:
-        super().__init__(f"batch {batch_id} submitted; collect it with 'summarizer batch collect'")
-        self.batch_id = batch_id
 
 
 @dataclass

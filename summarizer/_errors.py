@@ -10,6 +10,8 @@ with one clause and let real bugs through::
     ├── ExtractionError      the model could not produce a valid story after every retry
     ├── EmbeddingError       the embeddings endpoint refused or could not be reached
     ├── BudgetExhausted      the next request could pass the run's token or cost limit
+    ├── BatchError           a batch could not be submitted or collected
+    ├── BatchPending         a batch was submitted and not waited for (not a failure: its id)
     └── ReplayError          a recorded exchange that is missing or does not hold this request
 
 Messages are one line, name the file or setting at fault, and never contain the API key.
@@ -18,6 +20,8 @@ Messages are one line, name the file or setting at fault, and never contain the 
 from __future__ import annotations
 
 __all__ = [
+    "BatchError",
+    "BatchPending",
     "BudgetExhausted",
     "ConfigurationError",
     "EmbeddingError",
@@ -68,3 +72,15 @@ class BudgetExhausted(SummarizerError):
 
 class ReplayError(SummarizerError):
     """A recorded exchange cannot be replayed: missing file, or no recording of this request."""
+
+
+class BatchError(SummarizerError):
+    """A batch could not be submitted or collected."""
+
+
+class BatchPending(SummarizerError):
+    """The batch was submitted and not waited for: collect it later by its id."""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"batch {batch_id} submitted; collect it with 'summarizer batch collect'")
+        self.batch_id = batch_id

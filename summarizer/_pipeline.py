@@ -15,7 +15,6 @@ from ._article import Article, main_date
 from ._backends import request_plan
 from ._batch import (
     BatchOptions,
-    BatchPending,
     BatchResult,
     ReaskBatches,
     first_requests,
@@ -23,7 +22,7 @@ from ._batch import (
 )
 from ._client import make_structured_create
 from ._embed import embed_articles
-from ._errors import EmbeddingError, ExtractionError
+from ._errors import BatchPending, EmbeddingError, ExtractionError
 from ._extract import extract_story
 from ._group import StoryGroup, group_articles
 from ._limiter import AdaptiveLimit

@@ -34,9 +34,9 @@ from rich.progress import (
 from rich.text import Text
 
 from ._backends import detect_backend
-from ._batch import BatchOptions, BatchPending
+from ._batch import BatchOptions
 from ._embed import embed_articles
-from ._errors import SummarizerError
+from ._errors import BatchPending, SummarizerError
 from ._eval import load_gold, score_briefing
 from ._files import check_writable, write_atomically
 from ._group import StoryGroup, group_articles

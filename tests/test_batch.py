@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from summarizer import Settings, Store, summarize
-from summarizer._batch import BatchOptions
+from summarizer import BatchOptions, Settings, Store, summarize
 from summarizer.cli import cli
 
 from .batch_server import BatchServer
