@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from summarizer import Article, group_articles  # noqa: E402
-from summarizer._read import read_articles  # noqa: E402
+from summarizer.read._paths import read_articles  # noqa: E402
 
 
 def scores(predicted: set[tuple[str, str]], expected: set[tuple[str, str]]) -> tuple[float, ...]:

@@ -14,7 +14,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from summarizer._read import read_articles  # noqa: E402
+from summarizer.read._paths import read_articles  # noqa: E402
 
 SIZE = 25_000_000
 

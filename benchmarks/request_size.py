@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarizer import Settings, StoryExtraction, group_articles, load_articles  # noqa: E402
-from summarizer._backends import request_plan  # noqa: E402
-from summarizer._client import _MODES  # noqa: E402
-from summarizer._prompts import load_prompts  # noqa: E402
+from summarizer.extract._backends import request_plan  # noqa: E402
+from summarizer.extract._client import _MODES  # noqa: E402
+from summarizer.extract._prompts import load_prompts  # noqa: E402
 
 LIMIT = 2200
 

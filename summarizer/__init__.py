@@ -8,7 +8,6 @@ The data flows read → group → extract → verify → render; each step is a 
 """
 
 from ._article import Article, parse_article
-from ._batch import BatchOptions
 from ._embed import embed_articles
 from ._errors import (
     BatchError,
@@ -26,16 +25,17 @@ from ._eval import load_gold, score_briefing
 from ._evidence import Citation, Cited, Extraction
 from ._group import StoryGroup, group_articles
 from ._pipeline import RunStatus, asummarize, summarize
-from ._prompts import PromptSet, load_prompts
-from ._read import load_articles
 from ._render import escape_markdown, render_json, render_markdown
 from ._replay import replaying
 from ._schema import Briefing, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
 from ._store import Store
 from ._verify import quote_in_text
+from .extract._batch import BatchOptions
+from .extract._prompts import PromptSet, load_prompts
 from .profiles import Profile, compare_briefings, load_profile
 from .profiles.geopolitics import DailyBriefing, Story, StoryExtraction
+from .read._paths import load_articles
 
 __all__ = [
     "Article",

@@ -12,26 +12,26 @@ from pathlib import Path
 from typing import Any
 
 from ._article import Article, main_date
-from ._backends import request_plan
-from ._batch import (
+from ._embed import embed_articles
+from ._errors import BatchPending, EmbeddingError, ExtractionError
+from ._group import StoryGroup, group_articles
+from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
+from ._settings import Settings
+from ._store import Store, opened
+from .extract._backends import request_plan
+from .extract._batch import (
     BatchOptions,
     BatchResult,
     ReaskBatches,
     first_requests,
     run_batch,
 )
-from ._client import make_structured_create
-from ._embed import embed_articles
-from ._errors import BatchPending, EmbeddingError, ExtractionError
-from ._extract import extract_story
-from ._group import StoryGroup, group_articles
-from ._limiter import AdaptiveLimit
-from ._prompts import PromptSet, load_prompts
-from ._read import read_articles
-from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
-from ._settings import Settings
-from ._store import Store, opened
+from .extract._client import make_structured_create
+from .extract._limiter import AdaptiveLimit
+from .extract._prompts import PromptSet, load_prompts
+from .extract._story import extract_story
 from .profiles import Profile, load_profile
+from .read._paths import read_articles
 
 __all__ = ["RunStatus", "asummarize", "summarize"]
 

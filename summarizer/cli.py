@@ -33,8 +33,6 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ._backends import detect_backend
-from ._batch import BatchOptions
 from ._embed import embed_articles
 from ._errors import BatchPending, SummarizerError
 from ._eval import load_gold, score_briefing
@@ -42,14 +40,16 @@ from ._files import check_writable, write_atomically
 from ._group import StoryGroup, group_articles
 from ._json_schema import json_schema_text, profile_schema, schema_text
 from ._pipeline import RunStatus, summarize
-from ._read import read_articles
 from ._redact import redact
 from ._render import render_json, render_markdown
 from ._replay import recorded_answers_are_authored, replaying
 from ._schema import Briefing, FailedStory, ReplayInfo, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
 from ._store import Store, default_store_path
+from .extract._backends import detect_backend
+from .extract._batch import BatchOptions
 from .profiles import BUILTIN_PROFILES, compare_briefings, load_profile
+from .read._paths import read_articles
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PARTIAL", "main"]
 

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from summarizer import Backend, DailyBriefing, ExtractionMode, Settings, summarize
-from summarizer._backends import BACKENDS, detect_backend, request_plan
 from summarizer.cli import cli
+from summarizer.extract._backends import BACKENDS, detect_backend, request_plan
 
 from .backend_server import BackendServer
 from .conftest import AUTHORED, REPO
@@ -283,7 +283,7 @@ def test_instructor_checks_each_response_model_for_async_validators_once() -> No
     from instructor.v2.validation import async_validators
     from pydantic import BaseModel
 
-    import summarizer._client  # noqa: F401  (installs the kept check)
+    import summarizer.extract._client  # noqa: F401  (installs the kept check)
     from summarizer.profiles import load_profile
 
     check = async_validators.reject_async_validators

@@ -85,8 +85,8 @@ def test_cost_limit_stops_calling(tmp_path: Path) -> None:
 
 
 def test_cached_prompt_tokens_are_priced_at_the_discounted_rate() -> None:
-    from summarizer._budget import Budget
     from summarizer._schema import Usage
+    from summarizer.extract._budget import Budget
 
     budget = Budget(Usage(), "gpt-4o-mini")
     # 1,000,000 prompt tokens of which 400,000 cached, 100,000 completion tokens:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import load_articles
-from summarizer._decode import decode_text
+from summarizer.read._decode import decode_text
 
 FRENCH = (
     "Le ministre a déclaré mercredi que les négociations reprendraient « dès que possible ». "

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from summarizer import group_articles, load_articles, parse_article
-from summarizer._read import read_articles
 from summarizer.cli import cli
+from summarizer.read._paths import read_articles
 
 from .conftest import REPO
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from summarizer import InputError, load_articles
-from summarizer._merge import split_to_fit
 from summarizer.cli import cli
+from summarizer.extract._merge import split_to_fit
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"
 GOOD = "Harbour council approves new quay\n\nThe council approved a new quay on Tuesday."

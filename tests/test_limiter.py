@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from summarizer import Settings, summarize
-from summarizer._limiter import PROBE_AFTER, AdaptiveLimit
+from summarizer.extract._limiter import PROBE_AFTER, AdaptiveLimit
 
 from .fault_server import FaultServer
 from .test_faults import write_day
@@ -71,7 +71,7 @@ def test_the_run_status_follows_the_run_for_a_progress_display(tmp_path: Path) -
 def test_when_the_tokens_left_will_not_do_it_waits_for_their_reset() -> None:
     import time
 
-    from summarizer._limiter import reset_seconds
+    from summarizer.extract._limiter import reset_seconds
 
     assert [reset_seconds(v) for v in ("1s", "6m0s", "200ms", "1h2m3.5s", "", None)] == [
         1.0, 360.0, 0.2, 3723.5, None, None

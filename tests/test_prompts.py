@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import PromptError, load_prompts, parse_article
-from summarizer._prompts import default_prompts_dir, fence_token
+from summarizer.extract._prompts import default_prompts_dir, fence_token
 
 from .conftest import REPO
 

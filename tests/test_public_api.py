@@ -21,10 +21,15 @@ def test_all_is_sorted_and_names_exist() -> None:
 
 
 def test_every_private_module_declares_a_sorted_all_reexported_where_public() -> None:
-    modules = [m.name for m in pkgutil.iter_modules(summarizer.__path__) if m.name.startswith("_")]
-    assert "_read" in modules and "_verify" in modules
+    modules = [
+        m.name.removeprefix("summarizer.")
+        for m in pkgutil.walk_packages(summarizer.__path__, "summarizer.")
+        if m.name.rsplit(".", 1)[-1].startswith("_")
+        or m.name in ("summarizer.read", "summarizer.extract")
+    ]
+    assert {"read._paths", "extract._client", "_verify", "read", "extract"} <= set(modules)
     for name in modules:
-        if name == "__main__":
+        if name == "__main__" or name.endswith(".__init__"):
             continue
         module = importlib.import_module(f"summarizer.{name}")
         exported = getattr(module, "__all__", None)

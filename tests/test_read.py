@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import Article, InputError, load_articles, parse_article
-from summarizer._read import read_articles
+from summarizer.read._paths import read_articles
 
 from .conftest import REPO
 
@@ -187,7 +187,7 @@ def test_missing_path_and_empty_folder_are_errors(tmp_path: Path) -> None:
 def test_a_big_day_is_read_in_worker_processes_with_the_same_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import summarizer._read as reading
+    import summarizer.read._paths as reading
 
     for number in range(300):
         (tmp_path / f"a{number:03d}.txt").write_text(

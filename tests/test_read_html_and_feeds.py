@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import InputError, load_articles
-from summarizer._read import read_articles
+from summarizer.read._paths import read_articles
 
 PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8">

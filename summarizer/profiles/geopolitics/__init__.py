@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..._prompts import default_prompts_dir
+from ...extract._prompts import default_prompts_dir
 from .. import Profile
 from ._changes import compare_briefings
 from ._merge import merge_extractions

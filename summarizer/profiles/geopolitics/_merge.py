@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..._merge import join_citations, merge_items
 from ..._verify import articles_in_scope
+from ...extract._merge import join_citations, merge_items
 from ._schema import (
     ConsequenceStatus,
     DemandStatus,

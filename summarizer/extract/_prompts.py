@@ -16,9 +16,9 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from ._article import Article, main_date, published_before
-from ._errors import PromptError
-from ._language import language_name
+from .._article import Article, main_date, published_before
+from .._errors import PromptError
+from .._language import language_name
 
 __all__ = ["PromptSet", "default_prompts_dir", "fence_token", "load_prompts"]
 
@@ -31,8 +31,9 @@ TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
 
 def default_prompts_dir() -> Path:
     """`summarizer/prompts` in an installed wheel; the repository's `prompts/` in a checkout."""
-    packaged = Path(__file__).parent / "prompts"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "prompts"
+    package = Path(__file__).parent.parent
+    packaged = package / "prompts"
+    return packaged if packaged.is_dir() else package.parent / "prompts"
 
 
 def fence_token(article: Article) -> str:

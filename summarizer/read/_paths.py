@@ -1,7 +1,7 @@
 """Read: files, folders, globs and stdin → `Article`s; a bad file is reported, not fatal.
 
 Plain text and Markdown go straight to `parse_article`; HTML pages through trafilatura
-(`_read_html`); JSON and JSON Lines feeds item by item (`_read_feed`). Bytes become text in
+(`_html`); JSON and JSON Lines feeds item by item (`_feed`). Bytes become text in
 `_decode`, whatever their encoding. A gzipped file (`page.html.gz`) is read as what it holds.
 """
 
@@ -20,12 +20,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ._article import Article, parse_article
+from .._article import Article, parse_article
+from .._errors import InputError
+from .._language import detect_language
 from ._decode import decode_text
-from ._errors import InputError
-from ._language import detect_language
-from ._read_feed import FEED_SUFFIXES, parse_feed
-from ._read_html import HTML_SUFFIXES, parse_html
+from ._feed import FEED_SUFFIXES, parse_feed
+from ._html import HTML_SUFFIXES, parse_html
 
 __all__ = ["ARTICLE_SUFFIXES", "MAX_FILE_BYTES", "load_articles", "read_articles"]
 

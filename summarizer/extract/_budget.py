@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from ._errors import BudgetExhausted
-from ._schema import Usage
+from .._errors import BudgetExhausted
+from .._schema import Usage
 
 __all__ = ["Budget", "CHARACTERS_PER_TOKEN", "DEFAULT_PRICES", "Price", "estimate_tokens"]
 
@@ -59,7 +59,7 @@ class Budget:
         table = {**DEFAULT_PRICES, **(prices or {})}
         self.price = table.get(model)
         if max_cost_usd is not None and self.price is None:
-            from ._errors import ConfigurationError
+            from .._errors import ConfigurationError
 
             raise ConfigurationError(
                 f"a cost limit needs the price of model {model!r}: add it to SUMMARIZER_PRICES "

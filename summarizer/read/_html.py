@@ -7,9 +7,9 @@ import re
 
 import trafilatura
 
-from ._article import Article, outlet_from_title, parse_article, parse_date
+from .._article import Article, outlet_from_title, parse_article, parse_date
+from .._errors import InputError
 from ._decode import decode_text
-from ._errors import InputError
 
 __all__ = ["HTML_SUFFIXES", "html_fragment_text", "parse_html"]
 

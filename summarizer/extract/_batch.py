@@ -24,15 +24,15 @@ from typing import Any, Literal
 import openai
 from instructor.processing.response import handle_response_model
 
+from .._errors import BatchError, BatchPending
+from .._group import StoryGroup
+from .._settings import Settings
+from .._store import request_key
+from ..profiles import Profile
 from ._backends import RequestPlan
 from ._batch_answers import BatchAnswers
-from ._errors import BatchError, BatchPending
-from ._group import StoryGroup
 from ._merge import split_to_fit
 from ._prompts import PromptSet
-from ._settings import Settings
-from ._store import request_key
-from .profiles import Profile
 
 __all__ = [
     "BatchOptions",
@@ -79,7 +79,7 @@ def first_requests(
     from ._client import _MODES  # the client's own mapping of modes
 
     def measure(articles: list[Any]) -> int:
-        from ._extract import prompt_tokens
+        from ._story import prompt_tokens
 
         return prompt_tokens(prompts.story_messages(articles))
 

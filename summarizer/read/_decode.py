@@ -14,7 +14,7 @@ import re
 
 from charset_normalizer import from_bytes
 
-from ._errors import InputError
+from .._errors import InputError
 
 __all__ = ["decode_text", "normalize_text"]
 

@@ -37,16 +37,16 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from .._errors import ConfigurationError
+from .._redact import one_line, redact
+from .._replay import is_unrecorded_request
+from .._schema import Usage
+from .._settings import ExtractionMode, Settings
+from .._store import Store, request_key
 from ._backends import RequestPlan
 from ._batch_answers import BATCH_DISCOUNT, BatchAnswers
 from ._budget import Budget, estimate_tokens
-from ._errors import ConfigurationError
 from ._limiter import AdaptiveLimit
-from ._redact import one_line, redact
-from ._replay import is_unrecorded_request
-from ._schema import Usage
-from ._settings import ExtractionMode, Settings
-from ._store import Store, request_key
 
 if TYPE_CHECKING:
     from ._batch import ReaskBatches

@@ -11,22 +11,22 @@ import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import ValidationError
 
-from ._article import Article
+from .._article import Article
+from .._errors import BudgetExhausted, ExtractionError
+from .._evidence import Extraction
+from .._group import StoryGroup
+from .._redact import one_line, redact, server_message
+from .._replay import is_unrecorded_request, unrecorded_request_reason
+from .._schema import DroppedItem, StoryBase, Usage
+from .._settings import Settings
+from .._sources import build_story
+from .._store import Store
+from .._verify import articles_in_scope, drop_unverified, snap_quotes
+from ..profiles import Profile
 from ._budget import estimate_tokens
 from ._client import RETRIED_STATUS, RequestChain, StructuredCreate, chain, citing
-from ._errors import BudgetExhausted, ExtractionError
-from ._evidence import Extraction
-from ._group import StoryGroup
 from ._merge import merge_by_equality, split_to_fit
 from ._prompts import PromptSet
-from ._redact import one_line, redact, server_message
-from ._replay import is_unrecorded_request, unrecorded_request_reason
-from ._schema import DroppedItem, StoryBase, Usage
-from ._settings import Settings
-from ._sources import build_story
-from ._store import Store
-from ._verify import articles_in_scope, drop_unverified, snap_quotes
-from .profiles import Profile
 
 __all__ = ["extract_story", "prompt_tokens"]
 

@@ -13,9 +13,9 @@ import json
 import re
 from typing import Any
 
-from ._article import Article, parse_article, parse_date
-from ._errors import InputError
-from ._read_html import html_fragment_text
+from .._article import Article, parse_article, parse_date
+from .._errors import InputError
+from ._html import html_fragment_text
 
 __all__ = ["FEED_SUFFIXES", "parse_feed"]
 

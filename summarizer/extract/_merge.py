@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ._article import Article
-from ._verify import articles_in_scope
+from .._article import Article
+from .._verify import articles_in_scope
 
 __all__ = ["join_citations", "merge_by_equality", "merge_items", "split_to_fit"]
 

@@ -1,0 +1,23 @@
+"""Extract: one story's articles into the profile's schema, filled by a model and verified.
+
+In: a `StoryGroup`, the run's settings, its prompts and profile. Out: the story (every item with
+citations that were found in their articles), or an `ExtractionError` saying why not.
+
+    _story          a story's request(s): in parts when it is too long, re-asked when a quote
+                    is not in its article, merged
+    _prompts        the prompt templates, loaded and checked
+    _client         the instructor-patched openai client: shaping, retries, the store, costs
+    _backends       what each backend accepts (mode, token parameter, schema dialect)
+    _limiter        how many requests may be in flight, following the endpoint
+    _budget         the run's token and cost limits, and prices
+    _batch          the Batch API, and re-asks gathered into batches
+    _batch_answers  what a collected batch hands the client
+    _merge          the parts of a long story joined into one
+"""
+
+from ._backends import request_plan
+from ._client import make_structured_create
+from ._prompts import PromptSet, load_prompts
+from ._story import extract_story
+
+__all__ = ["PromptSet", "extract_story", "load_prompts", "make_structured_create", "request_plan"]
