@@ -26,7 +26,7 @@ from .extract._batch import (
     first_requests,
     run_batch,
 )
-from .extract._client import make_structured_create
+from .extract._client import make_structured_create, model_client
 from .extract._limiter import AdaptiveLimit
 from .extract._prompts import PromptSet, load_prompts
 from .extract._story import extract_story
@@ -232,9 +232,10 @@ async def _brief(
             _reask_batch_submitter(given, settings, chosen, store, batch),
             settings.base_url,
         )
+    client = model_client(settings)
     create = make_structured_create(
         settings, usage, plan, store=store, run_id=run_id, in_flight=status.limit, batch=answers,
-        reask_batches=reask_batches,
+        reask_batches=reask_batches, client=client,
     )  # fmt: skip
     # Re-asks gathered into a batch wait for every open story: none may wait for a place.
     limit = asyncio.Semaphore(len(groups) + 1 if reask_batches else settings.concurrency)
@@ -267,7 +268,8 @@ async def _brief(
         return result
 
     try:
-        results = await asyncio.gather(*(brief(group) for group in groups))
+        async with client:
+            results = await asyncio.gather(*(brief(group) for group in groups))
     except BaseException as error:
         if store is not None and run_id is not None:
             interrupted = isinstance(error, (KeyboardInterrupt, asyncio.CancelledError))

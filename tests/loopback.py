@@ -12,6 +12,11 @@ AUTHORED_HEADER = "x-summarizer-authored"
 
 
 class QuietHandler(BaseHTTPRequestHandler):
+    # Keep-alive, as the real endpoints do: a client sends a run's requests over a few
+    # connections, not one connection a request.
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms delayed ACK
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the tests assert on what the server counted, not on its log
 

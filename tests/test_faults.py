@@ -167,3 +167,18 @@ def test_refused_credentials_are_not_retried_and_say_what_to_check(tmp_path: Pat
         "authored fault 401"  # what the server said, after what to check
     )
     assert len(server.requests) == 1
+
+
+def test_the_client_is_closed_before_the_event_loop_ends(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Real endpoints keep connections alive; a client left open is closed by the garbage
+    collector on a loop that is gone, and asyncio prints a traceback on the user's terminal."""
+    import gc
+
+    write_day(tmp_path, stories=3)
+    with caplog.at_level(logging.ERROR, logger="asyncio"), FaultServer() as server:
+        briefing = summarize([tmp_path], settings=Settings(api_key="k", base_url=server.base_url))
+        gc.collect()
+    assert len(briefing.stories) == 3
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []

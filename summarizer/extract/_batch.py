@@ -111,7 +111,16 @@ async def run_batch(
     requests: list[tuple[str, dict[str, Any]]], settings: Settings, options: BatchOptions
 ) -> BatchResult:
     """Submit `requests` as one batch (or find the one `options.collect` names), wait, collect."""
-    client = _client(settings)
+    async with _client(settings) as client:
+        return await _submit_and_collect(client, requests, settings, options)
+
+
+async def _submit_and_collect(
+    client: openai.AsyncOpenAI,
+    requests: list[tuple[str, dict[str, Any]]],
+    settings: Settings,
+    options: BatchOptions,
+) -> BatchResult:
     try:
         if options.collect is None:
             lines = "".join(

@@ -58,6 +58,7 @@ __all__ = [
     "chain",
     "citing",
     "make_structured_create",
+    "model_client",
     "retry_after_seconds",
 ]
 
@@ -219,6 +220,21 @@ def _reask_errors(kwargs: dict[str, Any]) -> str | None:
     return content if isinstance(content, str) else None
 
 
+def model_client(settings: Settings) -> openai.AsyncOpenAI:
+    """The openai client for the run's endpoint, without its own retries (tenacity's are ours).
+    Close it (`async with`) before the event loop ends: its pooled keep-alive connections would
+    otherwise be closed by the garbage collector on a loop that is gone, with a traceback."""
+    if settings.api_key is None and settings.base_url is None:
+        raise ConfigurationError(NO_ENDPOINT)
+    return openai.AsyncOpenAI(
+        # Local servers ignore the key, but the client insists on one.
+        api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
+        base_url=settings.base_url,
+        max_retries=0,
+        timeout=settings.timeout,
+    )
+
+
 def make_structured_create(
     settings: Settings,
     usage: Usage,
@@ -229,23 +245,17 @@ def make_structured_create(
     in_flight: AdaptiveLimit | None = None,
     batch: BatchAnswers | None = None,
     reask_batches: ReaskBatches | None = None,
+    client: openai.AsyncOpenAI | None = None,
 ) -> StructuredCreate:
     """An instructor-patched async `create` over the real openai client, counting into `usage`.
 
     Every request — re-asks included — is shaped for its backend by `plan` and checked against
     the run's budget before it is sent. With a `store`, every exchange is recorded there, and the
     first request of a story whose answer the store holds (it passed verification before) is
-    answered from it without a call, unless `settings.refresh`.
+    answered from it without a call, unless `settings.refresh`. The caller closes `client`
+    (`model_client`) when the run is over.
     """
-    if settings.api_key is None and settings.base_url is None:
-        raise ConfigurationError(NO_ENDPOINT)
-    client = openai.AsyncOpenAI(
-        # Local servers ignore the key, but the client insists on one.
-        api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
-        base_url=settings.base_url,
-        max_retries=0,
-        timeout=settings.timeout,
-    )
+    client = client or model_client(settings)
     secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
     budget = Budget(
         usage,
