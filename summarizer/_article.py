@@ -151,18 +151,15 @@ def _parse_date_line(text: str) -> dt.date | None:
     text = _YEAR_SUFFIX.sub("", text)
     if len(text) > 80:
         return None  # prose, not furniture
-    found = _date_alone(text)
-    if found is None and (place := _PLACE_BEFORE_DATE.match(text)):
-        found = _date_alone(text[place.end() :])
+    place = _PLACE_BEFORE_DATE.match(text)
+    after_place = text[place.end() :] if place else text
+    found = _date_alone(text) or (_date_alone(after_place) if place else None)
     if found is None:
         # "BEIJING, November 18, 2025": the month name starts the date.
         for cut in re.finditer(r"[,،]\s*", text):
             if (found := _date_alone(text[cut.end() :])) is not None:
                 break
-    if found is None:
-        place = _PLACE_BEFORE_DATE.match(text)
-        found = _other_language_date(text[place.end() :] if place else text)
-    return found
+    return found or _other_language_date(after_place)
 
 
 # A line that may be a date in a language our table lacks: short, with a year, a day and a word.

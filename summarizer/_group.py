@@ -295,6 +295,8 @@ def _across_languages(
 ) -> dict[tuple[int, int], float]:
     """Similarities with pairs in two languages weighted up, and linked by embeddings."""
     languages = [article.language for article in articles]
+    if embeddings is None and len(set(languages) & LANGUAGE_NAMES.keys()) < 2:
+        return similarity  # one language (the usual day): nothing to weigh
 
     def crosses(i: int, j: int) -> bool:
         first, second = languages[i], languages[j]

@@ -162,6 +162,14 @@ def cli() -> None:
     """Turn a day's news articles into a structured, source-grounded briefing."""
 
 
+# On `brief` and on `stories`, which group the same way.
+_EMBEDDINGS_MODEL_OPTION = click.option(
+    "--embeddings-model",
+    metavar="MODEL",
+    help="Link the same event across languages with this embedding model at the base URL "
+    "[env SUMMARIZER_EMBEDDINGS_MODEL].",
+)
+
 BRIEF_EXAMPLES = """
 \b
 Examples:
@@ -235,12 +243,7 @@ Exit codes: 0 ok, 1 error or no story briefed (nothing written), 2 bad usage,
     help="Write the briefing in this language (en, zh, ja, ...; default en); quotes stay in "
     "their article's language, with a translation beside [env SUMMARIZER_LANGUAGE].",
 )
-@click.option(
-    "--embeddings-model",
-    metavar="MODEL",
-    help="Link the same event across languages with this embedding model at the base URL "
-    "[env SUMMARIZER_EMBEDDINGS_MODEL].",
-)
+@_EMBEDDINGS_MODEL_OPTION
 @click.option(
     "--date",
     callback=_parse_date,
@@ -647,12 +650,7 @@ Examples:
 @cli.command(epilog=STORIES_EXAMPLES)
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
-@click.option(
-    "--embeddings-model",
-    metavar="MODEL",
-    help="Link the same event across languages with this embedding model at the base URL "
-    "[env SUMMARIZER_EMBEDDINGS_MODEL].",
-)
+@_EMBEDDINGS_MODEL_OPTION
 def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None) -> None:
     """Group the articles in PATHS into stories, without calling a model.
 
