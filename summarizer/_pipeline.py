@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ._article import Article, main_date
-from ._embed import embed_articles
+from ._embed import EmbeddingStream
 from ._errors import BatchPending, EmbeddingError, ExtractionError
 from ._group import StoryGroup, group_articles
 from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
@@ -60,11 +60,17 @@ def _as_list(inputs: Inputs) -> list[str | Path | Article]:
     return [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
 
 
-def _read(inputs: Inputs, max_file_bytes: int) -> tuple[list[Article], list[UnreadArticle]]:
+def _read(
+    inputs: Inputs, max_file_bytes: int, on_article: Callable[[Article], None] | None = None
+) -> tuple[list[Article], list[UnreadArticle]]:
     inputs = _as_list(inputs)
     given = [item for item in inputs if isinstance(item, Article)]
     paths = [item for item in inputs if not isinstance(item, Article)]
-    read, failures = read_articles(paths, max_file_bytes=max_file_bytes) if paths else ([], [])
+    read, failures = (
+        read_articles(paths, max_file_bytes=max_file_bytes, on_article=on_article)
+        if paths
+        else ([], [])
+    )
     for failure in failures:
         logger.warning("skipped %s", failure)
     unread = [UnreadArticle(source=f.source, reason=f.reason) for f in failures]
@@ -173,13 +179,18 @@ def _reask_batch_submitter(
     return submit
 
 
-def _embeddings(articles: list[Article], settings: Settings) -> list[list[float]] | None:
-    """The articles' embeddings when a model is set and the day has two languages; a failure
-    costs the cross-language links, not the run."""
-    if settings.embeddings_model is None or len({a.language for a in articles}) < 2:
+def _embeddings(
+    articles: list[Article], stream: EmbeddingStream | None
+) -> list[list[float]] | None:
+    """The articles' embeddings, when a model is set and the day has two languages (most were
+    sent while the day was read); a failure costs the cross-language links, not the run."""
+    if stream is None:
+        return None
+    if not stream.needed():
+        stream.close()
         return None
     try:
-        return embed_articles(articles, settings)
+        return stream.vectors(articles)
     except EmbeddingError as error:
         logger.warning("%s; grouping without embeddings", error)
         return None
@@ -201,7 +212,15 @@ async def _brief(
     status: RunStatus,
     batch: BatchOptions | None,
 ) -> Briefing[Any]:
-    articles, unread = _read(inputs, settings.max_file_bytes)
+    stream = None
+    if settings.embeddings_model is not None:
+        stream = EmbeddingStream(settings, only_if_multilingual=True)
+    try:
+        articles, unread = _read(inputs, settings.max_file_bytes, stream.add if stream else None)
+    except BaseException:
+        if stream is not None:
+            stream.close()
+        raise
     usage = status.usage
     # The endpoint's pace is remembered per base URL and model: providers limit per model.
     endpoint = f"{settings.base_url or 'https://api.openai.com/v1'} {settings.model}"
@@ -213,7 +232,7 @@ async def _brief(
     given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
     if store is not None:
         run_id = store.start_run(given, _recorded_settings(settings), chosen.name)
-    groups = group_articles(articles, embeddings=_embeddings(articles, settings))
+    groups = group_articles(articles, embeddings=_embeddings(articles, stream))
     status.stories = len(groups)
     answers = None
     if batch is not None:

@@ -48,6 +48,19 @@ def concept_vector(text: str) -> list[float]:
     return [c / norm for c in counts]
 
 
+def embeddings_answer(request: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's embeddings response for `request`, with concept vectors."""
+    inputs = request["input"]
+    inputs = [inputs] if isinstance(inputs, str) else inputs
+    data = [
+        {"object": "embedding", "index": i, "embedding": concept_vector(text)}
+        for i, text in enumerate(inputs)
+    ]
+    tokens = sum(len(text) // 4 for text in inputs)
+    return {"object": "list", "data": data, "model": request.get("model", MODEL),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}  # fmt: skip
+
+
 class EmbeddingsServer(LoopbackServer):
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
@@ -66,15 +79,6 @@ class EmbeddingsServer(LoopbackServer):
                              "code": "model_not_found"}  # fmt: skip
                     send_json(self, 404, {"error": error}, HEADERS)
                     return
-                inputs = request["input"]
-                inputs = [inputs] if isinstance(inputs, str) else inputs
-                data = [
-                    {"object": "embedding", "index": i, "embedding": concept_vector(text)}
-                    for i, text in enumerate(inputs)
-                ]
-                tokens = sum(len(text) // 4 for text in inputs)
-                body = {"object": "list", "data": data, "model": MODEL,
-                        "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}  # fmt: skip
-                send_json(self, 200, body, HEADERS)
+                send_json(self, 200, embeddings_answer(request), HEADERS)
 
         super().__init__(Handler)

@@ -24,7 +24,10 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from .embeddings_server import embeddings_answer
 from .loopback import AUTHORED_HEADER, LoopbackServer, QuietHandler, send_json
+
+HEADERS = {AUTHORED_HEADER: "tests/fault_server.py"}
 
 TRANSPORT_FAULTS = ("429", "500", "502", "503", "drop", "stall")  # also possible: "401"
 MALFORMED = ("not_json", "missing_fields", "length")
@@ -125,6 +128,7 @@ class FaultServer(LoopbackServer):
         self.most_in_flight = 0
         self.outcomes: Counter[str] = Counter()
         self.requests: list[dict[str, Any]] = []
+        self.embedding_requests: list[dict[str, Any]] = []
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
         server = self
@@ -133,6 +137,11 @@ class FaultServer(LoopbackServer):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 request = json.loads(raw or b"{}")
+                if self.path.endswith("/embeddings"):
+                    with server._lock:
+                        server.embedding_requests.append(request)
+                    send_json(self, 200, embeddings_answer(request), HEADERS)
+                    return
                 with server._lock:
                     limited = server.max_in_flight is not None and (
                         server.in_flight >= server.max_in_flight

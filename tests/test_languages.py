@@ -288,3 +288,53 @@ def test_only_two_languages_news_is_written_in_weigh_a_pair_up() -> None:
     assert detect_language("Renhumin fikasu reporters measures zenmasar new the the prices") in (
         None, "en"
     )  # fmt: skip
+
+
+def test_embeddings_go_out_while_the_day_is_read_once_a_second_language_appears() -> None:
+    from summarizer import load_articles
+    from summarizer._embed import EmbeddingStream
+
+    from .embeddings_server import MODEL, EmbeddingsServer
+
+    articles = sorted(load_articles(MULTILINGUAL), key=lambda a: a.source)
+    english = [a for a in articles if a.language == "en"]
+    with EmbeddingsServer() as server:
+        settings = Settings(api_key="k", base_url=server.base_url, embeddings_model=MODEL)
+        stream = EmbeddingStream(settings, only_if_multilingual=True, chunk=2)
+        for article in english:
+            stream.add(article)
+        assert stream.requests_sent == 0 and not stream.needed()  # one language: nothing yet
+        others = [a for a in articles if a.language != "en"]
+        stream.add(others[0])
+        assert stream.needed() and stream.requests_sent == 1  # sent before the reading ends
+        for article in others[1:]:
+            stream.add(article)
+        sent_while_reading = stream.requests_sent
+        ordered = english + others
+        vectors = stream.vectors(ordered)
+    assert sent_while_reading == len(articles) // 2 == len(server.requests)
+    assert len(vectors) == len(ordered)
+    # Each vector is its own article's, whatever the order the requests finished in.
+    from summarizer._embed import _text
+
+    from .embeddings_server import concept_vector
+
+    assert vectors == [concept_vector(_text(a)) for a in ordered]
+
+
+def test_a_run_embeds_only_a_day_in_two_languages(tmp_path: Path) -> None:
+    from .embeddings_server import MODEL
+
+    (tmp_path / "en").mkdir()
+    for name in ("en-talks.txt", "en-cop30.txt"):
+        (tmp_path / "en" / name).write_text((MULTILINGUAL / name).read_text("utf-8"), "utf-8")
+    with FaultServer() as server:
+        settings = Settings(api_key="k", base_url=server.base_url, embeddings_model=MODEL)
+        one_language = summarize([tmp_path / "en"], settings=settings)
+        assert server.embedding_requests == []
+        day = summarize([MULTILINGUAL], settings=settings)
+        assert len(server.embedding_requests) == 1
+    assert len(one_language.stories) == 2 and day.failed_stories == []
+    # The talks in seven articles and five languages are one story; COP30 another.
+    sizes = sorted(len(story.sources) for story in day.stories)
+    assert sizes == [1, 1, 5, 7]

@@ -16,7 +16,7 @@ import itertools
 import os
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -180,12 +180,16 @@ def _read_all(sources: list[str], limit: int) -> Iterator[tuple[list[Article], l
 
 
 def read_articles(
-    paths: Sequence[str | Path], *, max_file_bytes: int = MAX_FILE_BYTES
+    paths: Sequence[str | Path],
+    *,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    on_article: Callable[[Article], None] | None = None,
 ) -> tuple[list[Article], list[InputError]]:
     """Read every article under `paths`; a bad file or feed item is reported, never fatal.
 
     A path that does not exist at all raises: that is a mistake on the command line, not a bad
-    article. Two inputs with the same text are both kept, with different ids.
+    article. Two inputs with the same text are both kept, with different ids. `on_article`, if
+    given, sees each article as soon as it is read (what needs no grouping can start).
     """
     articles: dict[str, Article] = {}
     failures: list[InputError] = []
@@ -198,6 +202,8 @@ def read_articles(
                 unique = hashlib.sha256(f"{article.id}\n{article.source}".encode()).hexdigest()[:8]
                 article = article.model_copy(update={"id": unique})
             articles[article.id] = article
+            if on_article is not None:
+                on_article(article)
     return list(articles.values()), failures
 
 
