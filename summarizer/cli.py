@@ -33,7 +33,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ._embed import embed_articles
+from ._embed import EmbeddingStream
 from ._errors import BatchPending, SummarizerError
 from ._eval import load_gold, score_briefing
 from ._files import check_writable, write_atomically
@@ -657,21 +657,25 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
     Shows each story's articles, most-covered first, and which are duplicates (republished or
     rewritten copies) of which. Unreadable files are listed on stderr (exit code 3).
     """
+    settings = _settings_or_fail(embeddings_model=embeddings_model)
+    # Sent while the day is read (see _embed): what needs no grouping does not wait for it.
+    stream = EmbeddingStream(settings) if settings.embeddings_model is not None else None
     try:
-        articles, failures = read_articles(list(paths), max_file_bytes=Settings().max_file_bytes)
+        articles, failures = read_articles(
+            list(paths),
+            max_file_bytes=settings.max_file_bytes,
+            on_article=stream.add if stream is not None else None,
+        )
+        for failure in failures:
+            click.echo(f"skipped {failure}", err=True)
+        if not articles:
+            _fail("no readable article in " + ", ".join(paths))
+        embeddings = stream.vectors(articles) if stream is not None else None
     except SummarizerError as error:
         _fail(str(error))
-    for failure in failures:
-        click.echo(f"skipped {failure}", err=True)
-    if not articles:
-        _fail("no readable article in " + ", ".join(paths))
-    settings = _settings_or_fail(embeddings_model=embeddings_model)
-    embeddings = None
-    if settings.embeddings_model is not None:
-        try:
-            embeddings = embed_articles(articles, settings)
-        except SummarizerError as error:
-            _fail(str(error))
+    finally:
+        if stream is not None:
+            stream.close()
     groups = group_articles(articles, embeddings=embeddings)
     if as_json:
         click.echo(json.dumps([g.outline() for g in groups], indent=2, ensure_ascii=False))
