@@ -31,11 +31,10 @@ from ._schema import Briefing, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
 from ._store import Store
 from ._verify import quote_in_text
-from .extract._batch import BatchOptions
-from .extract._prompts import PromptSet, load_prompts
+from .extract import BatchOptions, PromptSet, load_prompts
 from .profiles import Profile, compare_briefings, load_profile
 from .profiles.geopolitics import DailyBriefing, Story, StoryExtraction
-from .read._paths import load_articles
+from .read import load_articles
 
 __all__ = [
     "Article",

@@ -18,20 +18,22 @@ from ._group import StoryGroup, group_articles
 from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
 from ._settings import Settings
 from ._store import Store, opened
-from .extract._backends import request_plan
-from .extract._batch import (
+from .extract import (
+    AdaptiveLimit,
     BatchOptions,
     BatchResult,
+    PromptSet,
     ReaskBatches,
+    extract_story,
     first_requests,
+    load_prompts,
+    make_structured_create,
+    model_client,
+    request_plan,
     run_batch,
 )
-from .extract._client import make_structured_create, model_client
-from .extract._limiter import AdaptiveLimit
-from .extract._prompts import PromptSet, load_prompts
-from .extract._story import extract_story
 from .profiles import Profile, load_profile
-from .read._paths import read_articles
+from .read import read_articles
 
 __all__ = ["RunStatus", "asummarize", "summarize"]
 

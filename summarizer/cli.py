@@ -46,10 +46,9 @@ from ._replay import recorded_answers_are_authored, replaying
 from ._schema import Briefing, FailedStory, ReplayInfo, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
 from ._store import Store, default_store_path
-from .extract._backends import detect_backend
-from .extract._batch import BatchOptions
+from .extract import BatchOptions, detect_backend
 from .profiles import BUILTIN_PROFILES, compare_briefings, load_profile
-from .read._paths import read_articles
+from .read import read_articles
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PARTIAL", "main"]
 

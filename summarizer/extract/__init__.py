@@ -15,9 +15,25 @@ citations that were found in their articles), or an `ExtractionError` saying why
     _merge          the parts of a long story joined into one
 """
 
-from ._backends import request_plan
-from ._client import make_structured_create
+from ._backends import detect_backend, request_plan
+from ._batch import BatchOptions, BatchResult, ReaskBatches, first_requests, run_batch
+from ._client import make_structured_create, model_client
+from ._limiter import AdaptiveLimit
 from ._prompts import PromptSet, load_prompts
 from ._story import extract_story
 
-__all__ = ["PromptSet", "extract_story", "load_prompts", "make_structured_create", "request_plan"]
+__all__ = [
+    "AdaptiveLimit",
+    "BatchOptions",
+    "BatchResult",
+    "PromptSet",
+    "ReaskBatches",
+    "detect_backend",
+    "extract_story",
+    "first_requests",
+    "load_prompts",
+    "make_structured_create",
+    "model_client",
+    "request_plan",
+    "run_batch",
+]
