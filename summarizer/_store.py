@@ -394,27 +394,25 @@ class Store:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def answer(self, key: str) -> dict[str, Any] | None:
-        """The verified answer to the request `key`, if one is stored."""
+    def _row(self, sql: str, parameters: tuple[Any, ...]) -> Any:
+        """One row a run relies on in passing (an answer, a pace): None if absent, or if the
+        store cannot be read, since the run goes on without it."""
         with self._lock:
             try:
-                row = self._db.execute(
-                    "SELECT response FROM answers WHERE request_key = ?", (key,)
-                ).fetchone()
+                return self._db.execute(sql, parameters).fetchone()
             except sqlite3.Error:
                 return None
+
+    def answer(self, key: str) -> dict[str, Any] | None:
+        """The verified answer to the request `key`, if one is stored."""
+        row = self._row("SELECT response FROM answers WHERE request_key = ?", (key,))
         return None if row is None else dict(json.loads(row[0]))
 
     def pace(self, endpoint: str) -> tuple[int, bool] | None:
         """The requests in flight `endpoint` held at the end of its last run, and whether it
         refused or cut the pace then; None for an endpoint not seen before."""
-        with self._lock:
-            try:
-                row = self._db.execute(
-                    "SELECT in_flight, limited FROM endpoints WHERE endpoint = ?", (endpoint,)
-                ).fetchone()
-            except sqlite3.Error:
-                return None
+        sql = "SELECT in_flight, limited FROM endpoints WHERE endpoint = ?"
+        row = self._row(sql, (endpoint,))
         return None if row is None else (int(row[0]), bool(row[1]))
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:

@@ -16,15 +16,19 @@ from .batch_server import BatchServer
 from .test_faults import write_day
 
 
+def _priced(base_url: str) -> Settings:
+    """A house model at $1 and $2 a million tokens, so that costs can be checked."""
+    return Settings(
+        api_key="k", base_url=base_url, model="house-model", prices={"house-model": (1.0, 2.0)}
+    )
+
+
 def test_a_200_story_day_through_the_batch_path_failed_and_expired_lines_included(
     tmp_path: Path,
 ) -> None:
     write_day(tmp_path, stories=200)
     with BatchServer(fail_every=17, expire_every=23, polls=2) as server:
-        settings = Settings(
-            api_key="k", base_url=server.base_url, model="house-model",
-            prices={"house-model": (1.0, 2.0)},
-        )  # fmt: skip
+        settings = _priced(server.base_url)
         briefing = summarize(
             [tmp_path], settings=settings, batch=BatchOptions(poll_seconds=0.01),
             store=tmp_path / "s.db",
@@ -74,10 +78,7 @@ def test_no_wait_prints_the_batch_id_and_collect_finishes_it_later(tmp_path: Pat
 def test_reasks_go_as_a_second_smaller_batch_or_live(tmp_path: Path, reasks: str) -> None:
     write_day(tmp_path, stories=30)
     with BatchServer(misquote_every=4, fail_every=10, polls=1) as server:
-        settings = Settings(
-            api_key="k", base_url=server.base_url, model="house-model",
-            prices={"house-model": (1.0, 2.0)},
-        )  # fmt: skip
+        settings = _priced(server.base_url)
         options = BatchOptions(poll_seconds=0.01, reasks="batch" if reasks == "batch" else "live")
         briefing = summarize([tmp_path], settings=settings, batch=options, store=tmp_path / "s.db")
         batches = list(server.batches.values())
