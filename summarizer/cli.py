@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -33,10 +34,11 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from ._control import clean_line, clean_text, shown_name
 from ._embed import EmbeddingStream
 from ._errors import BatchPending, SummarizerError
 from ._eval import load_gold, score_briefing
-from ._files import check_writable, write_atomically
+from ._files import check_writable, same_output, write_outputs
 from ._group import StoryGroup, group_articles
 from ._json_schema import json_schema_text, profile_schema, schema_text
 from ._pipeline import RunStatus, summarize
@@ -58,8 +60,24 @@ _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    # Messages quote servers, articles and file names: one line, nothing a terminal would obey.
+    click.echo(f"Error: {clean_line(message)}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def _shown(path: object) -> str:
+    return shown_name(str(path))
+
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_text(value: Any, **options: Any) -> str:
+    """JSON for a terminal or a pipe: json.dumps escapes C0 controls itself; DEL, C1 controls,
+    line separators and bidi controls are escaped too (`\\u202e`), so the JSON still holds
+    them and no terminal acts on them."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, **options)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def _settings_or_fail(**overrides: Any) -> Settings:
@@ -86,7 +104,7 @@ class _Redact(logging.Filter):
         self._secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(record.getMessage(), self._secrets), None
+        record.msg, record.args = clean_text(redact(record.getMessage(), self._secrets)), None
         return True
 
 
@@ -106,25 +124,26 @@ def _load_briefing(path: Path, profile_expected: tuple[str, Path] | None = None)
     try:
         data = json.loads(path.read_bytes())
     except OSError as error:
-        _fail(f"{path}: {error.strerror or 'cannot read'}")
+        _fail(f"{_shown(path)}: {error.strerror or 'cannot read'}")
     except json.JSONDecodeError as error:
-        _fail(f"{path}: not valid JSON (line {error.lineno}: {error.msg})")
+        _fail(f"{_shown(path)}: not valid JSON (line {error.lineno}: {error.msg})")
     name = data.get("profile", "geopolitics") if isinstance(data, dict) else "geopolitics"
     if profile_expected is not None and name != profile_expected[0]:
         _fail(
-            f"{path}: a briefing of profile {name!r}, but {profile_expected[1]} scores profile "
+            f"{_shown(path)}: a briefing of profile {name!r}, but {_shown(profile_expected[1])} "
+            "scores profile "
             f"{profile_expected[0]!r}"
         )
     try:
         profile = load_profile(str(name))
     except SummarizerError as error:
-        _fail(f"{path}: {error}")
+        _fail(f"{_shown(path)}: {error}")
     try:
         return profile.briefing.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(map(str, first["loc"])) or "the file"
-        _fail(f"{path}: not a briefing's JSON ({where}: {first['msg']})")
+        _fail(f"{_shown(path)}: not a briefing's JSON ({where}: {first['msg']})")
 
 
 def _replay_settings(settings: Settings) -> Settings:
@@ -200,8 +219,8 @@ Exit codes: 0 ok, 1 error or no story briefed (nothing written), 2 bad usage,
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the Markdown briefing here (default: stdout).",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write the Markdown briefing here (default: stdout; '-' for stdout).",
 )
 @click.option(
     "--json",
@@ -360,12 +379,7 @@ def brief(
     if replay is not None:
         settings = _replay_settings(settings)
     # A run is paid for before it is written: find an output that cannot be written first.
-    for target in (output, json_output):
-        if target is not None and str(target) != "-":
-            try:
-                check_writable(target)
-            except OSError as error:
-                _fail(f"{target}: cannot write ({error.strerror})")
+    _check_outputs(output, json_output)
 
     # A replay answers from its cassette alone: it neither reads nor writes the store.
     store = None if no_store or replay is not None else _open_store(store_path, settings)
@@ -379,7 +393,7 @@ def brief(
         if bar is not None:
             bar[0].update(bar[1], total=status.stories, completed=status.done)
         if isinstance(result, StoryBase):
-            headline = escape(str(getattr(result, "headline", group.headline)))
+            headline = escape(clean_line(str(getattr(result, "headline", group.headline))))
             spent = result.usage
             how = (
                 "from the store"
@@ -391,7 +405,7 @@ def brief(
             articles = _count(len(group.articles), "article")
             _stderr.print(f"  {count}briefed: {headline} ({articles}; {how})")
         else:
-            headline, reason = escape(group.headline), escape(result.reason)
+            headline, reason = escape(clean_line(group.headline)), escape(clean_line(result.reason))
             _stderr.print(f"  {count}[bold red]not briefed[/]: {headline}: {reason}")
 
     batch = None
@@ -408,9 +422,10 @@ def brief(
         with bar[0] if bar is not None else contextlib.nullcontext():
             briefing = _run(paths, settings, date, progress, store, replay, status, batch)
     except BatchPending as pending:
-        click.echo(pending.batch_id)
-        collect = f"summarizer batch collect {pending.batch_id} -o briefing.md"
-        _stderr.print(escape(f"batch {pending.batch_id} submitted; collect it with: {collect}"))
+        batch_id = clean_line(pending.batch_id)
+        click.echo(batch_id)
+        collect = f"summarizer batch collect {batch_id} -o briefing.md"
+        _stderr.print(escape(f"batch {batch_id} submitted; collect it with: {collect}"))
         sys.exit(EXIT_OK)
     except SummarizerError as error:
         _fail(str(error))
@@ -492,7 +507,7 @@ def _run(
 def _batch_line(batch: Any) -> None:
     counts = getattr(batch, "request_counts", None)
     done = f", {counts.completed}/{counts.total} done" if counts is not None else ""
-    _stderr.print(escape(f"  batch {batch.id}: {batch.status}{done}"))
+    _stderr.print(escape(clean_line(f"  batch {batch.id}: {batch.status}{done}")))
 
 
 @cli.group("batch")
@@ -502,7 +517,7 @@ def batch_group() -> None:
 
 @batch_group.command("collect")
 @click.argument("batch_id")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="Write the Markdown briefing here (default: stdout).")  # fmt: skip
 @click.option("--json", "json_output", type=click.Path(dir_okay=False, allow_dash=True,
               path_type=Path), help="Also write the briefing as JSON here.")  # fmt: skip
@@ -533,12 +548,7 @@ def batch_collect(
         _fail(f"{store.path}: no batch {batch_id!r} (submitted with another --store?)")
     if recorded["status"].startswith("re-asks"):
         _fail(f"batch {batch_id} holds a run's re-asks: collect the run's first batch instead")
-    for target in (output, json_output):
-        if target is not None and str(target) != "-":
-            try:
-                check_writable(target)
-            except OSError as error:
-                _fail(f"{target}: cannot write ({error.strerror})")
+    _check_outputs(output, json_output)
     kept = {k: v for k, v in recorded["settings"].items() if k not in ("store", "api_key")}
     try:
         settings = Settings.model_validate(kept)
@@ -566,6 +576,21 @@ def batch_collect(
             code = int(finished.code or 0)
             store.set_exit_code(briefing.run_id, code, {0: "ok", 3: "partial"}.get(code, "failed"))
         raise
+
+
+def _check_outputs(output: Path | None, json_output: Path | None) -> None:
+    """Refuse, before any paid work, outputs that cannot be written or that would overwrite
+    each other (`-o X --json X` would keep only one of the two)."""
+    if output is not None and json_output is not None and same_output(output, json_output):
+        where = "standard output" if str(output) == "-" else _shown(output)
+        raise click.UsageError(f"-o and --json both name {where}: give each its own place")
+    for target in (output, json_output):
+        if target is None:
+            continue
+        try:
+            check_writable(target)
+        except OSError as error:
+            _fail(f"{_shown(target)}: cannot write ({error.strerror})")
 
 
 def _open_store(given: Path | None, settings: Settings) -> Store:
@@ -599,21 +624,22 @@ def _write_briefing(
         except SummarizerError as error:
             _fail(str(error))
 
-    markdown = render_markdown(briefing)
+    outputs: list[tuple[str | Path, str]] = []
+    if json_output is not None:
+        outputs.append((json_output, render_json(briefing)))
+    # The Markdown goes to stdout unless it has a place of its own, or the JSON took stdout.
+    markdown_to = output if output is not None else None if str(json_output) == "-" else "-"
+    if markdown_to is not None:
+        outputs.append((markdown_to, render_markdown(briefing)))
     try:
-        if json_output is not None:
-            if str(json_output) == "-":
-                click.echo(render_json(briefing), nl=False)
-            else:
-                write_atomically(json_output, render_json(briefing))
-        if output is not None:
-            write_atomically(output, markdown)
-        elif str(json_output) != "-":
-            click.echo(markdown, nl=False)
-    except OSError as error:  # write_atomically names the path it was given
-        _fail(f"{error.filename}: cannot write ({error.strerror})")
+        write_outputs(outputs, sys.stdout)
+    except OSError as error:  # write_outputs names the path it was given
+        _fail(
+            f"{_shown(error.filename)}: cannot write ({error.strerror}); "
+            "no output file was replaced"
+        )
 
-    written = ", ".join(str(p) for p in (output, json_output) if p is not None and str(p) != "-")
+    written = ", ".join(_shown(p) for p, _ in outputs if str(p) != "-")
     usage = briefing.usage
     repairs = [
         f"{_count(usage.quotes_repaired, 'quote')} set to the article's exact words"
@@ -666,7 +692,7 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
             on_article=stream.add if stream is not None else None,
         )
         for failure in failures:
-            click.echo(f"skipped {failure}", err=True)
+            click.echo(f"skipped {clean_line(str(failure))}", err=True)
         if not articles:
             _fail("no readable article in " + ", ".join(paths))
         embeddings = stream.vectors(articles) if stream is not None else None
@@ -677,7 +703,7 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
             stream.close()
     groups = group_articles(articles, embeddings=embeddings)
     if as_json:
-        click.echo(json.dumps([g.outline() for g in groups], indent=2, ensure_ascii=False))
+        click.echo(_json_text([g.outline() for g in groups]))
     else:
         copies = sum(len(g.duplicates) for g in groups)
         click.echo(
@@ -685,16 +711,17 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
             f" ({_count(copies, 'duplicate')})\n"
         )
         for number, group in enumerate(groups, start=1):
-            click.echo(f"{number}. {group.headline}")
+            click.echo(f"{number}. {clean_line(group.headline)}")
             click.echo(
                 f"   {_count(len(group.articles), 'article')}, {len(group.originals)} independent"
             )
             for article in group.articles:
                 date = article.published.isoformat() if article.published else "undated   "
-                outlet = (article.outlet or "outlet not stated")[:24]
+                outlet = clean_line(article.outlet or "outlet not stated")[:24]
                 copy = group.duplicates.get(article.id)
                 language = article.language or "--"
-                line = f"   {article.id}  {date}  {language:<3} {outlet:<24}  {article.source}"
+                source = _shown(article.source)
+                line = f"   {article.id}  {date}  {language:<3} {outlet:<24}  {source}"
                 click.echo(line + (f"  (duplicate of {copy})" if copy else ""))
             click.echo()
     if failures:
@@ -806,30 +833,26 @@ def eval_command(
                 _fail(str(error))
             if not briefing.stories:
                 reason = briefing.failed_stories[0].reason if briefing.failed_stories else "none"
-                reports.append(f"{model[:24]:24} not briefed: {reason}")
+                reports.append(clean_line(f"{model[:24]:24} not briefed: {reason}"))
                 continue
             reports.append(
                 score_briefing(briefing, gold, briefing_name=model, gold_name=str(gold_path))
             )
     if as_json:
         click.echo(
-            json.dumps(
-                [r if isinstance(r, str) else r.model_dump(mode="json") for r in reports],
-                indent=2,
-                ensure_ascii=False,
-            )
+            _json_text([r if isinstance(r, str) else r.model_dump(mode="json") for r in reports])
         )
     else:
-        click.echo(_report_table(reports), nl=False)
+        click.echo(clean_text(_report_table(reports)), nl=False)
         for report in reports:
             if not isinstance(report, str):
                 for section in report.sections:
                     for label in section.missed:
-                        click.echo(
-                            f"  {report.model}: missed core {section.section}: {label}", err=True
-                        )
+                        missed = f"  {report.model}: missed core {section.section}: {label}"
+                        click.echo(clean_line(missed), err=True)
                 for claim in report.must_not_made:
-                    click.echo(f"  {report.model}: made a must-not claim: {claim}", err=True)
+                    made = f"  {report.model}: made a must-not claim: {claim}"
+                    click.echo(clean_line(made), err=True)
 
 
 LOG_EXAMPLES = """
@@ -860,12 +883,12 @@ def log_command(
     """What the runs recorded: the runs, a run's stories and requests, or one exchange."""
     path = store_path or Settings().store or default_store_path()
     if not path.exists():
-        _fail(f"{path}: no store yet (a 'summarizer brief' run creates it)")
+        _fail(f"{_shown(path)}: no store yet (a 'summarizer brief' run creates it)")
     with _open_store(path, Settings()) as store:
         if run_id is None:
             runs = store.runs(limit)
             if as_json:
-                click.echo(json.dumps(runs, indent=2, ensure_ascii=False))
+                click.echo(_json_text(runs))
                 return
             click.echo(f"{'run':22} {'status':9} {'stories':>7} {'requests':>8} {'cached':>6} "
                        f"{'cost':>9} {'seconds':>7}  profile / model")  # fmt: skip
@@ -873,42 +896,44 @@ def log_command(
                 cost = "n/a" if run["cost_usd"] is None else f"${run['cost_usd']:.4f}"
                 seconds = "" if run["duration"] is None else f"{run['duration']:.1f}"
                 click.echo(
-                    f"{run['id']:22} {run['status']:9} {run['stories'] or 0:7} "
-                    f"{run['requests'] or 0:8} {run['cache_hits'] or 0:6} {cost:>9} "
-                    f"{seconds:>7}  {run['profile']} / {run['model']}"
+                    clean_line(
+                        f"{run['id']:22} {run['status']:9} {run['stories'] or 0:7} "
+                        f"{run['requests'] or 0:8} {run['cache_hits'] or 0:6} {cost:>9} "
+                        f"{seconds:>7}  {run['profile']} / {run['model']}"
+                    )
                 )
             return
         found = store.run(run_id)
         if found is None:
-            _fail(f"{path}: no run {run_id!r} (see 'summarizer log')")
+            _fail(f"{_shown(path)}: no run {run_id!r} (see 'summarizer log')")
         run = found
         exchanges = store.exchanges(run["id"], story_id)
         if story_id is not None and not exchanges:
             _fail(f"run {run['id']}: no exchanges for story {story_id!r}")
         if as_json:
             shown = {"run": run, "exchanges": exchanges} if story_id is None else exchanges
-            click.echo(json.dumps(shown, indent=2, ensure_ascii=False, default=str))
+            click.echo(_json_text(shown, default=str))
             return
         if story_id is not None:
             for exchange in exchanges:
                 click.echo(f"--- exchange {exchange['id']} ({_exchange_summary(exchange)})")
-                click.echo(json.dumps(exchange["request"], indent=2, ensure_ascii=False))
+                click.echo(_json_text(exchange["request"]))
                 click.echo("--- answer")
-                click.echo(json.dumps(exchange["response"], indent=2, ensure_ascii=False))
+                click.echo(_json_text(exchange["response"]))
                 if exchange["verification_errors"]:
                     click.echo("--- sent back because")
-                    click.echo(exchange["verification_errors"])
+                    click.echo(clean_text(exchange["verification_errors"]))
             return
         briefing = run.get("briefing") or {}
-        click.echo(f"run {run['id']}: {run['status']}, exit {run['exit_code']}, "
-                   f"{run['profile']} / {run['model']}, started {run['started']}")  # fmt: skip
+        click.echo(clean_line(f"run {run['id']}: {run['status']}, exit {run['exit_code']}, "
+                   f"{run['profile']} / {run['model']}, started {run['started']}"))  # fmt: skip
         for story in briefing.get("stories", []):
             spent = story.get("usage") or {}
             requests = _count(spent.get("requests", 0), "request")
-            click.echo(f"  story {story['id']}: {story.get('headline', '')}  "
-                       f"({requests}, {spent.get('cache_hits', 0)} from the store)")  # fmt: skip
+            click.echo(clean_line(f"  story {story['id']}: {story.get('headline', '')}  "
+                       f"({requests}, {spent.get('cache_hits', 0)} from the store)"))  # fmt: skip
         for failed in briefing.get("failed_stories", []):
-            click.echo(f"  story {failed['id']}: not briefed: {failed['reason']}")
+            click.echo(clean_line(f"  story {failed['id']}: not briefed: {failed['reason']}"))
         for exchange in exchanges:
             click.echo(
                 f"    {exchange['story_id']}  #{exchange['id']}  {_exchange_summary(exchange)}"
@@ -916,6 +941,10 @@ def log_command(
 
 
 def _exchange_summary(exchange: dict[str, Any]) -> str:
+    return clean_line(_exchange_parts(exchange))
+
+
+def _exchange_parts(exchange: dict[str, Any]) -> str:
     if exchange["from_cache"]:
         return "answered from the store"
     parts = [f"HTTP {exchange['status']}" if exchange["status"] else "no answer"]
