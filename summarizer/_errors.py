@@ -19,6 +19,8 @@ Messages are one line, name the file or setting at fault, and never contain the 
 
 from __future__ import annotations
 
+from ._control import clean_line, shown_name
+
 __all__ = [
     "BatchError",
     "BatchPending",
@@ -45,7 +47,8 @@ class InputError(SummarizerError):
     """A path or article cannot be read; the message names it and says why."""
 
     def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"{source}: {reason}")
+        # A file name may hold a newline or an escape sequence: shown escaped, as git shows it.
+        super().__init__(f"{shown_name(source)}: {clean_line(reason)}")
         self.source = source
         self.reason = reason
 
