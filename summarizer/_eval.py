@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._errors import InputError, SummarizerError
+from ._files import read_json
 from ._schema import Briefing
 from ._verify import find_quote
 from .profiles import load_profile
@@ -102,12 +103,7 @@ class EvalReport(BaseModel):
 
 def load_gold(path: str | Path) -> Gold:
     """The gold file at `path`; `InputError` naming it when it is not JSON or not a gold file."""
-    try:
-        data = json.loads(Path(path).read_bytes())
-    except OSError as error:
-        raise InputError(str(path), error.strerror or "cannot read") from None
-    except json.JSONDecodeError as error:
-        raise InputError(str(path), f"not valid JSON (line {error.lineno}: {error.msg})") from None
+    data = read_json(path)
     try:
         gold = Gold.model_validate(data)
     except ValidationError as error:

@@ -16,6 +16,7 @@ Where an output goes decides how it is written:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import stat
@@ -24,9 +25,11 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-__all__ = ["check_writable", "same_output", "write_atomically", "write_outputs"]
+from ._errors import InputError
+
+__all__ = ["check_writable", "read_json", "same_output", "write_atomically", "write_outputs"]
 
 _THROUGH_PREFIXES = ("/dev/", "/proc/")
 _MAX_LINKS = 40  # as the kernel's own limit on a chain of symbolic links
@@ -234,3 +237,19 @@ def write_outputs(outputs: Sequence[tuple[str | Path, str]], stdout: TextIO | No
 def write_atomically(path: str | Path, text: str) -> None:
     """Write one output whole or not at all (see `write_outputs`)."""
     write_outputs([(path, text)])
+
+
+def read_json(path: str | Path) -> Any:
+    """The JSON in the file at `path` (a gold file, an earlier briefing); `InputError` naming it
+    for anything that stops it being read: the file, its syntax, nesting deeper than Python
+    parses, or a number longer than Python converts."""
+    try:
+        return json.loads(Path(path).read_bytes())
+    except OSError as error:
+        raise InputError(str(path), error.strerror or "cannot read") from None
+    except json.JSONDecodeError as error:
+        raise InputError(str(path), f"not valid JSON (line {error.lineno}: {error.msg})") from None
+    except RecursionError:
+        raise InputError(str(path), "JSON nested too deeply to read") from None
+    except ValueError as error:  # int() refuses a number of more than 4,300 digits
+        raise InputError(str(path), f"not readable JSON ({error})") from None

@@ -38,7 +38,7 @@ from ._control import clean_line, clean_text, shown_name
 from ._embed import EmbeddingStream
 from ._errors import BatchPending, SummarizerError
 from ._eval import load_gold, score_briefing
-from ._files import check_writable, same_output, write_outputs
+from ._files import check_writable, read_json, same_output, write_outputs
 from ._group import StoryGroup, group_articles
 from ._json_schema import json_schema_text, profile_schema, schema_text
 from ._pipeline import RunStatus, summarize
@@ -122,11 +122,9 @@ def _load_briefing(path: Path, profile_expected: tuple[str, Path] | None = None)
     """A briefing's JSON, read with the models of the profile it names (which must be the
     `profile_expected` by the named file, if given)."""
     try:
-        data = json.loads(path.read_bytes())
-    except OSError as error:
-        _fail(f"{_shown(path)}: {error.strerror or 'cannot read'}")
-    except json.JSONDecodeError as error:
-        _fail(f"{_shown(path)}: not valid JSON (line {error.lineno}: {error.msg})")
+        data = read_json(path)
+    except SummarizerError as error:
+        _fail(str(error))
     name = data.get("profile", "geopolitics") if isinstance(data, dict) else "geopolitics"
     if profile_expected is not None and name != profile_expected[0]:
         _fail(
@@ -713,7 +711,7 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
         for number, group in enumerate(groups, start=1):
             click.echo(f"{number}. {clean_line(group.headline)}")
             click.echo(
-                f"   {_count(len(group.articles), 'article')}, {len(group.originals)} independent"
+                f"   {_count(len(group.articles), 'article')}, {len(group.independent)} independent"
             )
             for article in group.articles:
                 date = article.published.isoformat() if article.published else "undated   "
@@ -722,7 +720,15 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
                 language = article.language or "--"
                 source = _shown(article.source)
                 line = f"   {article.id}  {date}  {language:<3} {outlet:<24}  {source}"
-                click.echo(line + (f"  (duplicate of {copy})" if copy else ""))
+                repeated = group.repeats.get(article.id)
+                note = (
+                    f"  (duplicate of {copy})"
+                    if copy
+                    else f"  (repeats {repeated} with words of its own)"
+                    if repeated
+                    else ""
+                )
+                click.echo(line + note)
             click.echo()
     if failures:
         sys.exit(EXIT_PARTIAL)
