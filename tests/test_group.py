@@ -81,6 +81,7 @@ def test_stories_command_lists_articles_and_duplicates(monkeypatch: pytest.Monke
         "published": None,
         "language": "en",
         "duplicate_of": "0f9ce364",
+        "repeats": None,
     }
 
 
