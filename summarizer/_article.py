@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._control import clean_line, clean_text
 from ._errors import InputError
 
 __all__ = [
@@ -327,14 +328,18 @@ def parse_article(
     """Parse one article's text; `source` names the file in errors and in the briefing's notes.
 
     Metadata already known (from an HTML page or a feed item) is passed in and wins over what the
-    text says; the text's own furniture is removed either way.
+    text says; the text's own furniture is removed either way. Every file format comes through
+    here, so here every field that is later printed or sent is cleaned of what a terminal obeys
+    (escape sequences, control characters, bidi overrides: `clean_text`); quotes are verified
+    against the cleaned text. `source` stays the path as it is, to open it again.
     """
     if "\x00" in text:
         raise InputError(source, "binary data (NUL bytes), not an article")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = clean_text(text).lstrip("\ufeff")
     if not text.strip():
         raise InputError(source, "empty file")
 
+    headline, outlet, url = (_one_line(value) for value in (headline, outlet, url))
     meta = _Metadata(outlet=outlet, headline=headline, published=published)
     text = _front_matter(text, meta)
     if match := _DATE_PREFIX.match(text):
@@ -394,6 +399,7 @@ def parse_article(
     meta.outlet = meta.outlet or meta.agency
     if meta.outlet is None and source != "-" and "#" not in source:
         meta.outlet = outlet_from_title(Path(source).name.split(".")[0], meta.headline)
+    meta.headline, meta.outlet = _one_line(meta.headline), _one_line(meta.outlet)
     headline_from_lead = meta.headline is None
     # Paragraphs are whitespace-normalised already; joining them with spaces is the same text
     # as " ".join(body.split()) without millions of word objects for a large file.
@@ -406,6 +412,12 @@ def parse_article(
         headline_from_lead=headline_from_lead,
         published=meta.published,
         url=url,
-        agency=meta.agency,
+        agency=_one_line(meta.agency),
         body=body_text,
     )
+
+
+def _one_line(value: str | None) -> str | None:
+    """A headline, an outlet or a link: one line, no control characters; None when nothing is
+    left (a title of escape sequences alone)."""
+    return clean_line(value) or None if value is not None else None

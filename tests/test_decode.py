@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import load_articles
+from summarizer import InputError, load_articles, quote_in_text
 from summarizer.read._decode import decode_text
+
+from .conftest import REPO
 
 FRENCH = (
     "Le ministre a déclaré mercredi que les négociations reprendraient « dès que possible ». "
@@ -74,3 +76,58 @@ def test_file_names_with_spaces_and_non_ascii(tmp_path: Path) -> None:
     (article,) = load_articles(tmp_path)
     assert article.source == str(name)
     assert article.body.startswith("Le ministre a déclaré")
+
+
+# --- two encodings in one file -------------------------------------------------------------------
+
+ENGLISH = (REPO / "seeds" / "002_16961b897f005ba7.txt").read_text()[:1500]
+GERMAN = "„Das ist groß“, sagte er."  # ß“ in Windows-1252 is DF 93: valid UTF-8 by chance
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [(FRENCH * 3, "utf-8"), ("He said “enough” — again.", "cp1252")],
+        [(CP1252 * 3, "cp1252"), ("Le café à Pékin, 北京.", "utf-8")],
+        [("Le caf", "ascii"), ("é", "utf-8"), ("’s menu est très", "cp1252")],
+        [(FRENCH, "utf-8"), (GERMAN, "cp1252"), (FRENCH, "utf-8")],
+        [(CP1252 * 2, "cp1252"), ("Москва и Санкт-Петербург", "utf-8")],
+        [(FRENCH, "utf-8"), (" Zürich’s mayor ", "cp1252"), (ENGLISH, "utf-8")],
+    ],
+    ids=["utf-8+cp1252", "cp1252+utf-8", "side-by-side", "by-chance-pair", "cyrillic", "umlaut"],
+)
+def test_mixed_encodings_each_part_in_its_own(parts: list[tuple[str, str]]) -> None:
+    data = b"".join(part.encode(encoding) for part, encoding in parts)
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert decode_text(data, "a.txt") == "".join(part for part, _ in parts)
+
+
+def test_mixed_encodings_that_cannot_be_told_apart_are_refused() -> None:
+    # UTF-8 Chinese, and four bytes in a row that are no UTF-8: Windows-1252 “”…— or GB18030?
+    data = CHINESE.encode() + b"\x93\x94\x85\x97" + JAPANESE.encode()
+    with pytest.raises(InputError) as refused:
+        decode_text(data, "a.txt")
+    assert refused.value.reason == (
+        f"mixed text encodings: UTF-8 with bytes that are not (first at byte {len(CHINESE) * 3})"
+        ", and not a few stray Windows-1252 characters either"
+    )
+
+
+def test_a_few_accented_bytes_are_not_read_as_chinese() -> None:
+    # charset-normalizer reads these two lone bytes (FC, 92) as Big5 ideographs: "Z邦ich...".
+    seed = (REPO / "seeds" / "002_16961b897f005ba7.txt").read_text()
+    text = seed[:2000] + " Zürich’s " + seed[2000:4000]
+    assert decode_text(text.encode("cp1252"), "a.txt") == text
+
+
+def test_quotes_are_verified_against_the_words_not_mojibake(tmp_path: Path) -> None:
+    quote = "les négociations reprendraient « dès que possible »"
+    path = tmp_path / "a.txt"
+    path.write_bytes(
+        b"Talks resume\n\n" + FRENCH.encode("utf-8") + "Il a dit “assez”.".encode("cp1252")
+    )
+    (article,) = load_articles(path)
+    assert quote_in_text(quote, article.body)
+    assert quote_in_text("Il a dit “assez”.", article.body)
+    assert "Ã" not in article.body

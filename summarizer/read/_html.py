@@ -8,6 +8,7 @@ import re
 import trafilatura
 
 from .._article import Article, outlet_from_title, parse_article, parse_date
+from .._control import clean_text
 from .._errors import InputError
 from ._decode import decode_text
 
@@ -20,13 +21,16 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 def html_fragment_text(fragment: str) -> str:
     """The text of an HTML fragment (a feed item's content), one paragraph a line."""
-    wrapped = f"<html><body><article>{fragment}</article></body></html>"
+    wrapped = f"<html><body><article>{clean_text(fragment)}</article></body></html>"
     return trafilatura.extract(wrapped, include_comments=False) or trafilatura.html2txt(wrapped)
 
 
 def parse_html(data: bytes | str, source: str) -> Article:
     """The article in an HTML page; `InputError` when the page holds no article text."""
     html = data if isinstance(data, str) else decode_text(data, source)
+    # Before the parser: it drops a lone ESC but keeps the rest of its sequence ("[2J]0;title")
+    # as text, where `parse_article` could no longer tell it from words.
+    html = clean_text(html)
     # No `deduplicate=True`: trafilatura's deduplication remembers texts across calls, and would
     # drop a page read a second time in the same process.
     document = trafilatura.bare_extraction(

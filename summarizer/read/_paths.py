@@ -47,17 +47,25 @@ def _readable(path: Path) -> bool:
     return _kind(str(path)) in ARTICLE_SUFFIXES
 
 
-def _folder_files(folder: Path) -> list[str]:
-    """Article files under `folder`, recursively; hidden entries skipped, symlinked folders not
-    followed (a link loop cannot trap the walk)."""
+def _folder_files(folder: Path) -> tuple[list[str], list[InputError]]:
+    """Article files under `folder`, recursively, and a reason for each folder that could not be
+    listed (its files are not read, and that is said). Hidden entries are skipped, symlinked
+    folders not followed (a link loop cannot trap the walk)."""
     files = []
-    for root, directories, names in os.walk(folder, followlinks=False):
+    unlisted: list[InputError] = []
+
+    def not_listed(error: OSError) -> None:
+        where = str(error.filename) if error.filename is not None else str(folder)
+        reason = error.strerror or type(error).__name__
+        unlisted.append(InputError(where, f"folder not read: {reason}"))
+
+    for root, directories, names in os.walk(folder, onerror=not_listed, followlinks=False):
         directories[:] = sorted(d for d in directories if not d.startswith("."))
         for name in names:
             path = Path(root) / name
             if not name.startswith(".") and _readable(path):
                 files.append(str(path))
-    return sorted(files)
+    return sorted(files), sorted(unlisted, key=lambda error: error.source)
 
 
 def _link_problem(path: Path) -> str | None:
@@ -74,32 +82,43 @@ def _link_problem(path: Path) -> str | None:
     return None
 
 
-def _expand(paths: Iterable[str | Path]) -> list[str]:
-    """Files named, files in folders named (recursively), and glob matches, in a stable order."""
+def _expand(paths: Iterable[str | Path]) -> tuple[list[str], list[InputError]]:
+    """Files named, files in folders named (recursively), and glob matches, in a stable order;
+    and the folders among them that could not be listed."""
     found: list[str] = []
+    unlisted: list[InputError] = []
     for raw in paths:
         path = str(raw)
-        if path == STDIN:
-            found.append(STDIN)
-            continue
-        candidate = Path(path)
-        if (problem := _link_problem(candidate)) is not None:
-            raise InputError(path, problem)
-        if candidate.is_dir():
-            files = _folder_files(candidate)
-            if not files:
-                raise InputError(path, "no articles in this folder (.txt .md .html .json .jsonl)")
-            found.extend(files)
-        elif candidate.exists():
-            found.append(path)
-        elif glob.has_magic(path):
-            matches = sorted(m for m in glob.glob(path, recursive=True) if Path(m).is_file())
-            if not matches:
-                raise InputError(path, "the pattern matches no file")
-            found.extend(matches)
-        else:
-            raise InputError(path, "no such file or directory")
-    return list(dict.fromkeys(found))
+        try:
+            files, problems = _expand_one(path)
+        except OSError as error:  # a name too long, a folder on the way that cannot be entered
+            raise InputError(path, error.strerror or type(error).__name__) from None
+        except ValueError:  # os.stat refuses a NUL byte in a name
+            raise InputError(path, "a path cannot hold a NUL byte") from None
+        found.extend(files)
+        unlisted.extend(problems)
+    return list(dict.fromkeys(found)), unlisted
+
+
+def _expand_one(path: str) -> tuple[list[str], list[InputError]]:
+    if path == STDIN:
+        return [STDIN], []
+    candidate = Path(path)
+    if (problem := _link_problem(candidate)) is not None:
+        raise InputError(path, problem)
+    if candidate.is_dir():
+        files, unlisted = _folder_files(candidate)
+        if not files and not unlisted:
+            raise InputError(path, "no articles in this folder (.txt .md .html .json .jsonl)")
+        return files, unlisted
+    if candidate.exists():
+        return [path], []
+    if glob.has_magic(path):
+        matches = sorted(m for m in glob.glob(path, recursive=True) if Path(m).is_file())
+        if not matches:
+            raise InputError(path, "the pattern matches no file")
+        return matches, []
+    raise InputError(path, "no such file or directory")
 
 
 PARALLEL_FROM = 256  # files before reading is spread over processes (their start-up costs ~0.1 s)
@@ -142,7 +161,7 @@ def _read_bytes(source: str, limit: int) -> bytes:
 def _parse(source: str, data: bytes) -> tuple[list[Article], list[InputError]]:
     kind = _kind(source)
     if kind in FEED_SUFFIXES:
-        articles, problems = parse_feed(decode_text(data, source), source)
+        articles, problems = parse_feed(data, source)
     elif kind in HTML_SUFFIXES:
         articles, problems = [parse_html(data, source)], []
     else:
@@ -158,13 +177,17 @@ def _with_language(article: Article) -> Article:
 
 
 def _read_one(source: str, limit: int) -> tuple[list[Article], list[InputError]]:
-    """One file's articles and problems; never raises for a bad file."""
+    """One file's articles and problems; never raises for a bad file. In a worker process too:
+    what it returns is rebuilt in the parent (`InputError.__reduce__`), where an exception of
+    another kind would stop the whole day."""
     try:
         return _parse(source, _read_bytes(source, limit))
     except InputError as error:
         return [], [error]
     except OSError as error:
         return [], [InputError(source, error.strerror or type(error).__name__)]
+    except RecursionError:  # a page or a feed nested deeper than a reader's recursion goes
+        return [], [InputError(source, "nested too deeply to read")]
 
 
 def _read_all(sources: list[str], limit: int) -> Iterator[tuple[list[Article], list[InputError]]]:
@@ -192,8 +215,8 @@ def read_articles(
     given, sees each article as soon as it is read (what needs no grouping can start).
     """
     articles: dict[str, Article] = {}
-    failures: list[InputError] = []
-    for parsed, problems in _read_all(_expand(paths), max_file_bytes):
+    sources, failures = _expand(paths)
+    for parsed, problems in _read_all(sources, max_file_bytes):
         failures.extend(problems)
         for article in parsed:
             if article.id in articles:
