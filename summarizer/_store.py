@@ -4,44 +4,79 @@ answers a request it has seen before without a call.
 Beside the pipeline, not a stage of it: the model client writes each exchange as it happens and
 reads verified answers back; the pipeline opens a run and closes it. What is stored:
 
-- `runs`: inputs, settings (never a key), the briefing's JSON, usage, cost, duration, exit status;
+- `runs`: inputs, settings (never a key), the briefing's JSON, usage, cost, duration, exit status,
+  and the process that ran it (pid, host, and on Linux the boot, pid namespace and start time that
+  tell it from a later process with the same pid);
 - `exchanges`: every request sent (its body: the key travels in a header, which is never stored),
   the response, status, latency, tokens (cached too), transport attempt, re-ask number, and the
   verification errors that made the model answer again;
 - `answers`: for the first request of each story (or part), the answer its exchange ended with,
   once that answer passed verification. The same request again is answered from here.
 
+Credentials never go in: not the API key, and not those a base URL may carry
+(`https://user:secret@host/v1?api-key=...`): wherever the store records a base URL — a run's or a
+batch's settings, the pace of an endpoint — and in what an exchange's error, response or a
+briefing's failure reasons repeat of it, the password, a user name standing alone (often a token)
+and the values of query parameters named like secrets are `[redacted]`. `request_key` still hashes
+the URL as given, so a stored answer is found whatever the redaction; only the hash is stored.
+
 The stdlib `sqlite3` rather than sqlite-utils: the store needs few queries, and control over the
-file's mode (0600: it holds article text), WAL, `busy_timeout` and what happens when the file is
-not ours — a corrupt or foreign file is refused with a one-line error, never overwritten; a store
-that cannot be written (read-only, disk full) is given up for the rest of the run, said once.
-Every write commits at once, so a run killed at any moment leaves a store that opens and resumes.
+file's mode, WAL, `busy_timeout` and what happens when the file is not ours. The file is private
+(0600, like other tools' history and credential stores: it holds article text, prompts and
+answers), whether created here or adopted empty; SQLite gives its `-wal` and `-shm` files the
+same mode. A corrupt or foreign file is refused with a one-line error, never overwritten. A store
+in a place that cannot be written (a read-only folder or file system) is opened to read: its
+runs can be listed and its answers reused, and the first write says, once, that nothing is
+recorded. A store that fails to write later (disk full) is given up for the rest of the run, said
+once. Every write commits at once, so a run killed at any moment leaves a store that opens and
+resumes; a run whose process is gone is listed as `stopped`, and the counts of a run that did not
+finish come from the exchanges it recorded.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 import os
+import re
 import secrets
+import socket
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ._errors import ConfigurationError
+from pydantic import ValidationError
 
-__all__ = ["SCHEMA_VERSION", "Store", "default_store_path", "request_key"]
+from ._control import shown_name
+from ._errors import ConfigurationError
+from ._redact import redact
+from ._settings import Settings
+
+__all__ = [
+    "REDACTED",
+    "SCHEMA_VERSION",
+    "Store",
+    "default_store_path",
+    "request_key",
+    "url_secrets",
+    "without_credentials",
+]
 
 logger = logging.getLogger("summarizer")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _APPLICATION_ID = 0x53554D4D  # "SUMM": marks the file as ours (PRAGMA application_id)
+_PRIVATE = 0o600
+REDACTED = "[redacted]"
 
 # Each entry moves the schema from version i to i + 1.
 _MIGRATIONS = [
@@ -113,6 +148,13 @@ _MIGRATIONS = [
         updated TEXT NOT NULL
     );
     """,
+    """
+    -- the process that runs it, to tell a run going on from one whose process is gone
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN host TEXT;
+    -- Linux: boot id, pid namespace and start time, which a later process with the pid lacks
+    ALTER TABLE runs ADD COLUMN process TEXT
+    """,
 ]
 
 
@@ -124,7 +166,10 @@ def default_store_path() -> Path:
 
 
 def request_key(base_url: str | None, body: dict[str, Any]) -> str:
-    """What identifies an answer: the endpoint and everything in the body that shapes it."""
+    """What identifies an answer: the endpoint and everything in the body that shapes it.
+
+    A SHA-256 hash of the URL as given, credentials included: redacting them first would orphan
+    every stored answer, and only the hash is ever stored."""
     canonical = json.dumps(
         {"endpoint": base_url or "https://api.openai.com/v1", "body": body},
         sort_keys=True,
@@ -144,51 +189,258 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
 
 
+# --- credentials out of what is recorded --------------------------------------------------------
+
+# A query parameter (or fragment pair) whose name says its value is a secret: api-key, apikey,
+# access_token, client_secret anywhere in the name; sig (Azure SAS), X-Amz-Signature, password,
+# auth, code, session as a word of it (so that `design` or `author` are left alone).
+_SECRET_PARAMETER = re.compile(
+    r"key|token|secret|(?:^|[-_.])(?:sig|signature|pass|password|passwd|pwd|auth|authorization"
+    r"|credentials?|session|sessionid|code)(?:$|[-_.])",
+    re.IGNORECASE,
+)
+_PAIR = re.compile(r"(?P<lead>[?&;#](?P<name>[^=&;#\s\"'<>]*)=)(?P<value>[^&;#\s\"'<>]*)")
+# scheme://userinfo@ : everything before the last '@' of the authority
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/?#\"'<>]*)@")
+# A setting whose name says it is a secret is not recorded at all (the key is left out by the
+# pipeline already; this keeps out one a caller or a later setting adds).
+_SECRET_SETTING = re.compile(r"api_?key|secret|password|passwd|credential", re.I)
+# A secret shorter than this is redacted where it stands in a URL, but not wherever else its
+# letters happen to appear (a password "news" in every article).
+_SHORTEST_SCRUBBED = 6
+
+
+def without_credentials(text: str) -> str:
+    """`text` with the credentials of any URL in it redacted: a password (the user name kept), a
+    user name standing alone (often a token), the values of query parameters named like secrets:
+    `https://user:[redacted]@host/v1?api-key=[redacted]&api-version=2024-06-01`. Applying it
+    twice gives the same text, so a redacted URL can be looked up by redacting the raw one."""
+
+    def userinfo(match: re.Match[str]) -> str:
+        user, colon, _ = match["userinfo"].partition(":")
+        return match["scheme"] + (f"{user}:{REDACTED}@" if colon else f"{REDACTED}@")
+
+    def pair(match: re.Match[str]) -> str:
+        if _SECRET_PARAMETER.search(urllib.parse.unquote(match["name"])) and match["value"]:
+            return match["lead"] + REDACTED
+        return match[0]
+
+    return _PAIR.sub(pair, _USERINFO.sub(userinfo, text))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The secrets of one URL, as they may be repeated elsewhere: raw, percent-decoded, as the
+    Basic authorization the client builds from them, and as JSON writes them; for `redact`, to
+    keep them out of what a server repeats. Those shorter than 6 characters are left out: they
+    are redacted where they stand in a URL (`without_credentials`), not wherever their letters
+    appear."""
+    found: set[str] = set()
+    match = _USERINFO.search(url)
+    if match is not None:
+        user, colon, password = match["userinfo"].partition(":")
+        found.update([password] if colon else [user])
+        if colon:
+            for pair in {f"{user}:{password}", urllib.parse.unquote(f"{user}:{password}")}:
+                found.add(base64.b64encode(pair.encode()).decode())
+    for each in _PAIR.finditer(url):
+        if _SECRET_PARAMETER.search(urllib.parse.unquote(each["name"])):
+            found.add(each["value"])
+    found |= {urllib.parse.unquote(secret) for secret in found}
+    found |= {json.dumps(secret)[1:-1] for secret in found}
+    # The longest first, so that no part of a longer secret is left beside a redacted shorter one.
+    kept = [secret for secret in found if len(secret) >= _SHORTEST_SCRUBBED and secret != REDACTED]
+    return sorted(kept, key=len, reverse=True)
+
+
+def _recorded(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings as the store keeps them: no secret-named setting, no URL with its credentials."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return without_credentials(value)
+        if isinstance(value, dict):
+            return {name: clean(each) for name, each in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(each) for each in value]
+        return value
+
+    return {
+        name: clean(value) for name, value in settings.items() if not _SECRET_SETTING.search(name)
+    }
+
+
+# --- whether the process of a run is still there -------------------------------------------------
+
+
+def _process_start(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot, from /proc), or None if there is no such
+    process, it has exited (a zombie), or this system has no /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()  # the name in parentheses may hold spaces
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
+
+
+@functools.cache
+def _this_machine() -> str | None:
+    """This boot of this kernel and this pid namespace (Linux), or None."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        return f"{boot} {os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        return None
+
+
+def _this_process() -> str | None:
+    """What tells this process from any other that has, or will have, its pid."""
+    machine, start = _this_machine(), _process_start(os.getpid())
+    return None if machine is None or start is None else f"{machine} {start}"
+
+
+def _gone(pid: int | None, host: str | None, process: str | None) -> bool:
+    """Whether the process that recorded a run as running has certainly ended. A process on
+    another machine, in another pid namespace (a container) or of a run recorded before pids were
+    cannot be looked at: it is not called gone."""
+    if pid is None:
+        return False
+    machine = _this_machine()
+    if process is not None and machine is not None:
+        recorded_machine, _, start = process.rpartition(" ")
+        if recorded_machine == machine:
+            return _process_start(pid) != start  # ended, or its pid now another process's
+        boot = recorded_machine.split(" ", 1)[0]
+        # Same host name, another boot: this machine restarted since (a power loss, a crash).
+        return host == socket.gethostname() and not machine.startswith(boot + " ")
+    if host != socket.gethostname() or os.name == "nt":  # signal 0 on Windows would kill it
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's: it is there
+        return False
+    return False
+
+
+def _why_not_writable(place: Path) -> str:
+    try:
+        read_only = bool(os.statvfs(place).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        read_only = False
+    return "read-only file system" if read_only else "no permission"
+
+
 class Store:
     """One store file. Safe to share between the concurrent requests of a run (a lock serialises
-    writes) and between runs at once (WAL, a busy timeout)."""
+    writes) and between runs at once (WAL, a busy timeout).
 
-    def __init__(self, path: str | Path) -> None:
+    `read_only=True` opens it only to read (what `summarizer log` needs): it neither creates,
+    sets up nor writes the file. A store in a place that cannot be written is opened that way
+    without being asked."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path).expanduser()
-        self.writable = True
         self._lock = threading.Lock()
-        self._warned = False
-        self._db = self._open()
+        # Why nothing can be written, once known; said at the first write, once.
+        self._cannot_write: str | None = None
+        self._only_reading = False
+        self._said = False
+        # The secrets of each run's URLs, to keep what a server repeats of them out of the record.
+        self._secrets: dict[str, list[str]] = {}
+        self._db = self._open_to_read(None) if read_only else self._open()
+        if read_only and self._cannot_write is None:  # it was upgraded first: still only read
+            self._cannot_write, self._only_reading = "opened to read only", True
+
+    @property
+    def writable(self) -> bool:
+        return self._cannot_write is None
 
     # --- opening ------------------------------------------------------------------------------
 
-    def _refuse(self, reason: str) -> ConfigurationError:
+    def _refuse(self, reason: str, *, move_aside: bool = True) -> ConfigurationError:
+        advice = "move it aside (or pass another --store, or --no-store)"
         return ConfigurationError(
-            f"{self.path}: {reason}; move it aside (or pass another --store, or --no-store)"
+            f"{shown_name(str(self.path))}: {reason}; "
+            + (advice if move_aside else "pass another --store, or --no-store")
         )
 
-    def _open(self) -> sqlite3.Connection:
-        new = not self.path.exists()
-        if new:
+    def _why_unwritable(self) -> str | None:
+        """Why this store cannot be written, if it cannot: the file, or its folder (SQLite writes
+        its journal beside it)."""
+        folder = self.path.absolute().parent
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            return f"the file cannot be written ({_why_not_writable(self.path)})"
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            shown = shown_name(str(folder))
+            return f"its folder {shown} cannot be written ({_why_not_writable(folder)})"
+        return None
+
+    def _make_private(self) -> None:
+        """Create the file 0600 before SQLite sees it, or make an empty one found there 0600: the
+        store holds article text, prompts and answers. A store with content keeps its mode (one
+        may be shared on purpose)."""
+        if not self.path.exists():
+            folder = self.path.absolute().parent
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                # Created 0600 before SQLite sees it: the store holds article text.
-                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                folder.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, _PRIVATE))
             except FileExistsError:
-                new = False  # another run created it a moment ago
+                if not self.path.exists():  # not the store, but a file where a folder must be
+                    raise self._refuse(
+                        "cannot create the store: a parent of it is a file, not a folder",
+                        move_aside=False,
+                    ) from None
+                # another run created it a moment ago
             except OSError as error:
-                raise self._refuse(f"cannot create the store ({error.strerror})") from None
-        elif self.path.is_dir():
-            raise self._refuse("is a folder, not a store")
-        try:
-            db = sqlite3.connect(
-                self.path, timeout=10, isolation_level=None, check_same_thread=False
-            )
-            db.row_factory = sqlite3.Row
-            # Tables first: a run setting the store up at this moment commits its tables and its
-            # application id together, so tables seen means the id is there to be seen too.
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            application_id = db.execute("PRAGMA application_id").fetchone()[0]
-        except sqlite3.DatabaseError as error:
-            raise self._refuse(f"not a summarizer store ({error})") from None
+                reason = self._why_unwritable() or error.strerror or "cannot create"
+                raise self._refuse(f"cannot create the store: {reason}", move_aside=False) from None
+        with contextlib.suppress(OSError):  # a file that cannot be changed is found out on opening
+            if self.path.is_file() and self.path.stat().st_size == 0:
+                os.chmod(self.path, _PRIVATE)  # whatever the umask or whoever made it
+
+    @staticmethod
+    def _connect(target: str | Path, *, uri: bool = False) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            target, timeout=10, isolation_level=None, check_same_thread=False, uri=uri
+        )
+        db.row_factory = sqlite3.Row
+        return db
+
+    @staticmethod
+    def _inspect(db: sqlite3.Connection) -> tuple[set[str], int, int]:
+        # Tables first: a run setting the store up at this moment commits its tables and its
+        # application id together, so tables seen means the id is there to be seen too.
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        application_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        return tables, int(application_id), int(version)
+
+    def _check_ours(self, db: sqlite3.Connection, tables: set[str], application_id: int) -> None:
         if tables and application_id != _APPLICATION_ID:
             db.close()
             raise self._refuse("a SQLite database of another program, not a summarizer store")
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise self._refuse("is a folder, not a store")
+        self._make_private()
+        try:
+            db = self._connect(self.path)
+            tables, application_id, _ = self._inspect(db)
+        except sqlite3.DatabaseError as error:
+            unwritable = self._why_unwritable()
+            if unwritable is not None:  # SQLite could not make its journal: read, write nothing
+                return self._open_to_read(unwritable)
+            raise self._refuse(f"not a summarizer store ({error})") from None
+        self._check_ours(db, tables, application_id)
+        unwritable = self._why_unwritable()
+        if unwritable is not None:
+            db.close()
+            return self._open_to_read(unwritable)
         db.execute("PRAGMA busy_timeout = 10000")
         # Switching to WAL and migrating take the write lock; when two runs set up one new store
         # at once, SQLite may answer "locked" at once rather than wait: wait here, bounded.
@@ -205,17 +457,65 @@ class Store:
                     continue
                 if not tables:
                     raise self._refuse(f"cannot be set up ({error})") from None
-                self._give_up(error)
+                self._cannot_write = str(error)
                 break
         return db
+
+    def _open_to_read(self, unwritable: str | None) -> sqlite3.Connection:
+        """The store opened read-only: `unwritable` says why it cannot be written (None: it was
+        asked for). Where SQLite cannot even make the shared-memory file it reads a WAL store
+        with, the file is read as immutable: in a place nothing can write, nothing changes it."""
+        if not self.path.exists():
+            raise self._refuse("no store there", move_aside=False)
+        if not os.access(self.path, os.R_OK):
+            raise self._refuse("cannot be read (no permission)", move_aside=False)
+        address = "file:" + urllib.parse.quote(str(self.path.absolute()))
+        queries = ["?mode=ro"] + (["?mode=ro&immutable=1"] if unwritable is not None else [])
+        for query in queries:
+            try:
+                db = self._connect(address + query, uri=True)
+            except sqlite3.DatabaseError as error:
+                raise self._refuse(f"cannot be read ({error})", move_aside=False) from None
+            try:
+                tables, application_id, version = self._inspect(db)
+                break
+            except sqlite3.DatabaseError as error:
+                db.close()
+                if "unable to open" in str(error) and query != queries[-1]:
+                    continue
+                reason = f"not a summarizer store ({error})"
+                raise self._refuse(reason + (f"; {unwritable}" if unwritable else "")) from None
+        self._check_ours(db, tables, application_id)
+        cannot = unwritable or "opened to read only"
+        if not tables:
+            db.close()
+            raise self._refuse(f"is empty, and cannot be set up: {cannot}", move_aside=False)
+        if version > SCHEMA_VERSION:
+            db.close()
+            raise self._refuse(self._newer(version))
+        if version < SCHEMA_VERSION:
+            db.close()
+            if unwritable is None:  # it can be written: upgrade it, then read
+                return self._open()
+            raise self._refuse(
+                f"store version {version} must be upgraded to {SCHEMA_VERSION}, and {unwritable}",
+                move_aside=False,
+            )
+        db.execute("PRAGMA busy_timeout = 10000")
+        self._cannot_write, self._only_reading = cannot, True
+        return db
+
+    @staticmethod
+    def _newer(version: int) -> str:
+        return (
+            f"written by a newer summarizer (store version {version}, this one knows "
+            f"{SCHEMA_VERSION})"
+        )
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise self._refuse(
-                f"written by a newer summarizer (store version {version}, this one knows "
-                f"{SCHEMA_VERSION})"
-            )
+            raise self._refuse(self._newer(version))
         for number in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -237,38 +537,58 @@ class Store:
 
     # --- writing, which may fail without failing the run ----------------------------------------
 
-    def _give_up(self, error: sqlite3.Error) -> None:
-        self.writable = False
-        if not self._warned:
-            self._warned = True
-            logger.warning(
-                "store %s: cannot write (%s); this run goes on without caching or a record",
-                self.path,
-                error,
-            )
+    def _say_cannot_write(self) -> None:
+        if self._said:
+            return
+        self._said = True
+        then = (
+            "this run uses the answers stored there, but records nothing"
+            if self._only_reading
+            else "this run goes on without caching or a record"
+        )
+        logger.warning(
+            "store %s: cannot write (%s); %s", shown_name(str(self.path)), self._cannot_write, then
+        )
 
     def _write(self, sql: str, parameters: tuple[Any, ...]) -> int | None:
-        if not self.writable:
+        if self._cannot_write is not None:
+            self._say_cannot_write()
             return None
         with self._lock:
             try:
                 return self._db.execute(sql, parameters).lastrowid
             except sqlite3.Error as error:
-                self._give_up(error)
+                self._cannot_write = str(error)
+                self._say_cannot_write()
                 return None
+
+    def _scrubbed(self, run_id: str | None, text: str) -> str:
+        """`text` without the secrets of the run's URLs, wherever a server repeated them."""
+        for secret in self._secrets.get(run_id or "", []):
+            text = text.replace(secret, REDACTED)
+        return text
 
     def start_run(self, inputs: list[str], settings: dict[str, Any], profile: str) -> str:
         run_id = new_run_id()
+        self._secrets[run_id] = [
+            secret
+            for value in settings.values()
+            if isinstance(value, str) and "://" in value
+            for secret in url_secrets(value)
+        ]
         self._write(
-            "INSERT INTO runs (id, started, status, profile, model, inputs, settings) "
-            "VALUES (?, ?, 'running', ?, ?, ?, ?)",
+            "INSERT INTO runs (id, started, status, profile, model, inputs, settings, pid, host, "
+            "process) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 _now(),
                 profile,
                 settings.get("model"),
                 json.dumps(inputs, ensure_ascii=False),
-                json.dumps(settings, ensure_ascii=False, default=str),
+                json.dumps(_recorded(settings), ensure_ascii=False, default=str),
+                os.getpid(),
+                socket.gethostname(),
+                _this_process(),
             ),
         )
         return run_id
@@ -286,7 +606,9 @@ class Store:
                 _now(),
                 status,
                 exit_code,
-                briefing.model_dump_json() if briefing is not None else None,
+                self._scrubbed(run_id, briefing.model_dump_json())
+                if briefing is not None
+                else None,
                 len(briefing.stories) if briefing is not None else None,
                 len(briefing.failed_stories) if briefing is not None else None,
                 getattr(usage, "requests", None),
@@ -322,6 +644,7 @@ class Store:
     ) -> int | None:
         usage = (response or {}).get("usage") or {}
         details = usage.get("prompt_tokens_details") or {}
+        scrubbed = functools.partial(self._scrubbed, run_id)
         return self._write(
             "INSERT INTO exchanges (run_id, story_id, request_key, created, request, response, "
             "status, error, latency, prompt_tokens, completion_tokens, cached_tokens, attempt, "
@@ -331,10 +654,12 @@ class Store:
                 story_id,
                 key,
                 _now(),
-                json.dumps(request, ensure_ascii=False, default=str),
-                json.dumps(response, ensure_ascii=False) if response is not None else None,
+                scrubbed(json.dumps(request, ensure_ascii=False, default=str)),
+                scrubbed(json.dumps(response, ensure_ascii=False))
+                if response is not None
+                else None,
                 status,
-                error,
+                scrubbed(without_credentials(redact(error))) if error is not None else None,
                 round(latency, 4),
                 0 if from_cache else usage.get("prompt_tokens"),
                 0 if from_cache else usage.get("completion_tokens"),
@@ -364,23 +689,38 @@ class Store:
     def record_batch(
         self, batch_id: str, inputs: list[str], settings: dict[str, Any], profile: str
     ) -> None:
-        """A submitted batch, with what is needed to collect it after a restart."""
+        """A submitted batch, with what is needed to collect it after a restart (the base URL
+        without its credentials: `batch` puts them back from the environment)."""
         self._write(
             "INSERT OR REPLACE INTO batches (id, created, status, profile, inputs, settings) "
             "VALUES (?, ?, 'submitted', ?, ?, ?)",
-            (batch_id, _now(), profile, json.dumps(inputs), json.dumps(settings, default=str)),
+            (
+                batch_id,
+                _now(),
+                profile,
+                json.dumps(inputs),
+                json.dumps(_recorded(settings), default=str),
+            ),
         )
 
     def set_batch_status(self, batch_id: str, status: str) -> None:
         self._write("UPDATE batches SET status = ? WHERE id = ?", (status, batch_id))
 
-    def batch(self, batch_id: str) -> dict[str, Any] | None:
+    def batch(self, batch_id: str, *, base_url: str | None = None) -> dict[str, Any] | None:
+        """A recorded batch: its inputs and settings. A base URL recorded without its credentials
+        gets them back from `base_url` (by default the environment's OPENAI_BASE_URL), if that is
+        the same URL with them; otherwise it stays redacted."""
         row = self._db.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
         if row is None:
             return None
         found = dict(row)
         found["inputs"] = json.loads(found["inputs"])
         found["settings"] = json.loads(found["settings"])
+        recorded = found["settings"].get("base_url")
+        if isinstance(recorded, str) and REDACTED in recorded:
+            given = base_url if base_url is not None else _environment_base_url()
+            if given is not None and without_credentials(given) == recorded:
+                found["settings"]["base_url"] = given
         return found
 
     def remember_pace(self, endpoint: str, in_flight: int, limited: bool) -> None:
@@ -389,7 +729,7 @@ class Store:
         self._write(
             "INSERT OR REPLACE INTO endpoints (endpoint, in_flight, limited, updated) "
             "VALUES (?, ?, ?, ?)",
-            (endpoint, in_flight, int(limited), _now()),
+            (without_credentials(endpoint), in_flight, int(limited), _now()),
         )
 
     # --- reading --------------------------------------------------------------------------------
@@ -412,17 +752,62 @@ class Store:
         """The requests in flight `endpoint` held at the end of its last run, and whether it
         refused or cut the pace then; None for an endpoint not seen before."""
         sql = "SELECT in_flight, limited FROM endpoints WHERE endpoint = ?"
-        row = self._row(sql, (endpoint,))
+        row = self._row(sql, (without_credentials(endpoint),))
         return None if row is None else (int(row[0]), bool(row[1]))
+
+    def _as_shown(self, run: dict[str, Any], settings: Any) -> dict[str, Any]:
+        """A run as it stands: `stopped` if it is recorded as running but its process is gone,
+        and, if it did not finish, the counts of the exchanges it recorded."""
+        process = run.pop("process", None)
+        if run["status"] == "running" and _gone(run.get("pid"), run.get("host"), process):
+            run["status"] = "stopped"
+        if run["requests"] is None:
+            run.update(self._counted(run["id"], run.get("model"), settings))
+        return run
+
+    def _counted(self, run_id: str, model: str | None, settings: Any) -> dict[str, Any]:
+        """What a run's recorded exchanges add up to, as the run would have counted it: requests
+        answered (not those from the store), tokens, and the cost at the run's prices, half for
+        the answers a batch gave."""
+        from ._schema import Usage
+        from .extract._batch_answers import BATCH_DISCOUNT
+        from .extract._budget import Budget
+
+        rows = self._db.execute(
+            "SELECT batch_id IS NOT NULL, sum(from_cache = 0 AND response IS NOT NULL), "
+            "sum(from_cache), coalesce(sum(prompt_tokens), 0), "
+            "coalesce(sum(completion_tokens), 0), coalesce(sum(cached_tokens), 0) "
+            "FROM exchanges WHERE run_id = ? GROUP BY 1",
+            (run_id,),
+        ).fetchall()
+        prices = settings.get("prices") if isinstance(settings, dict) else None
+        budget = Budget(Usage(), model or "", prices=prices if isinstance(prices, dict) else None)
+        counts: dict[str, Any] = {"requests": 0, "cache_hits": 0, "prompt_tokens": 0}
+        counts |= {"completion_tokens": 0, "cost_usd": budget.cost(0, 0)}
+        for batched, requests, hits, prompt, completion, cached in rows:
+            counts["requests"] += requests or 0
+            counts["cache_hits"] += hits or 0
+            counts["prompt_tokens"] += prompt
+            counts["completion_tokens"] += completion
+            spent = budget.cost(prompt, completion, cached)
+            if spent is not None:
+                counts["cost_usd"] += spent * (BATCH_DISCOUNT if batched else 1.0)
+        return counts
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT id, started, finished, status, exit_code, profile, model, stories, "
             "failed_stories, requests, cache_hits, prompt_tokens, completion_tokens, cost_usd, "
-            "duration FROM runs ORDER BY started DESC, id DESC LIMIT ?",
+            "duration, pid, host, process, settings FROM runs ORDER BY started DESC, id DESC "
+            "LIMIT ?",
             (limit,),
         ).fetchall()
-        return [dict(row) for row in rows]
+        shown = []
+        for row in rows:
+            run = dict(row)
+            settings = run.pop("settings")
+            shown.append(self._as_shown(run, json.loads(settings) if settings else None))
+        return shown
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         row = self._db.execute(
@@ -435,7 +820,7 @@ class Store:
         for name in ("inputs", "settings", "briefing"):
             if run.get(name):
                 run[name] = json.loads(run[name])
-        return run
+        return self._as_shown(run, run.get("settings"))
 
     def exchanges(self, run_id: str, story_id: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT * FROM exchanges WHERE run_id = ?"
@@ -461,6 +846,13 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
+
+
+def _environment_base_url() -> str | None:
+    try:
+        return Settings().base_url
+    except ValidationError:  # another setting of the environment is bad: the caller says so
+        return None
 
 
 @contextlib.contextmanager

@@ -47,7 +47,7 @@ from ._render import render_json, render_markdown
 from ._replay import recorded_answers_are_authored, replaying
 from ._schema import Briefing, FailedStory, ReplayInfo, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
-from ._store import Store, default_store_path
+from ._store import Store, default_store_path, url_secrets
 from .extract import BatchOptions, detect_backend
 from .profiles import BUILTIN_PROFILES, compare_briefings, load_profile
 from .read import read_articles
@@ -61,8 +61,13 @@ _stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def _fail(message: str) -> NoReturn:
     # Messages quote servers, articles and file names: one line, nothing a terminal would obey.
-    click.echo(f"Error: {clean_line(message)}", err=True)
+    click.echo(f"Error: {clean_line(redact(message, _SECRETS))}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def _row(text: str) -> str:
+    """One printed row: nothing a terminal obeys, no line break, its padding kept."""
+    return re.sub(r"[\t\n]", " ", clean_text(text))
 
 
 def _shown(path: object) -> str:
@@ -108,10 +113,18 @@ class _Redact(logging.Filter):
         return True
 
 
-def _configure_logging(verbosity: int, secrets: list[str]) -> None:
+_SECRETS: list[str] = []  # what `_fail` and every log line leave out: see _configure_logging
+
+
+def _configure_logging(verbosity: int, base_url: str | None = None) -> None:
+    """Log to stderr at `verbosity`, with the key and the base URL's credentials left out of
+    every line and every `Error:` message."""
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or ""
+    secrets = [os.environ.get("OPENAI_API_KEY", ""), *url_secrets(url)]
+    _SECRETS[:] = [secret for secret in secrets if secret]
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = RichHandler(console=_stderr, show_time=False, show_path=False, markup=False)
-    handler.addFilter(_Redact(secrets))
+    handler.addFilter(_Redact(_SECRETS))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
     logging.getLogger("summarizer").setLevel(level)
     # instructor logs every failed attempt at ERROR; we report failures ourselves, once.
@@ -346,7 +359,7 @@ def brief(
     Every run and every exchange with the model is recorded in a store (see 'summarizer log');
     a story whose request the store has answered before, and verified, costs no call.
     """
-    _configure_logging(verbose, [os.environ.get("OPENAI_API_KEY", "")])
+    _configure_logging(verbose, base_url)
     earlier = _load_briefing(since) if since is not None else None
     overrides: dict[str, Any] = {
         key: value
@@ -539,7 +552,7 @@ def batch_collect(
       summarizer brief today/ --batch --no-wait      # prints the batch id
       summarizer batch collect batch_abc123 -o briefing.md
     """
-    _configure_logging(0, [os.environ.get("OPENAI_API_KEY", "")])
+    _configure_logging(0)
     store = _open_store(store_path, Settings())
     recorded = store.batch(batch_id)
     if recorded is None:
@@ -680,6 +693,7 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
     Shows each story's articles, most-covered first, and which are duplicates (republished or
     rewritten copies) of which. Unreadable files are listed on stderr (exit code 3).
     """
+    _configure_logging(0)
     settings = _settings_or_fail(embeddings_model=embeddings_model)
     # Sent while the day is read (see _embed): what needs no grouping does not wait for it.
     stream = EmbeddingStream(settings) if settings.embeddings_model is not None else None
@@ -800,7 +814,7 @@ def eval_command(
     With --models, brief PATHS once per model and print one row per model, so that models can
     be compared on your own stories. The gold format is schemas/gold.schema.json.
     """
-    _configure_logging(0, [os.environ.get("OPENAI_API_KEY", "")])
+    _configure_logging(0)
     if models is None:
         if len(paths) != 2 or gold_path is not None:
             raise click.UsageError("give BRIEFING.json GOLD.json, or --models with --gold")
@@ -839,7 +853,7 @@ def eval_command(
                 _fail(str(error))
             if not briefing.stories:
                 reason = briefing.failed_stories[0].reason if briefing.failed_stories else "none"
-                reports.append(clean_line(f"{model[:24]:24} not briefed: {reason}"))
+                reports.append(_row(f"{model[:24]:24} not briefed: {reason}"))
                 continue
             reports.append(
                 score_briefing(briefing, gold, briefing_name=model, gold_name=str(gold_path))
@@ -855,10 +869,10 @@ def eval_command(
                 for section in report.sections:
                     for label in section.missed:
                         missed = f"  {report.model}: missed core {section.section}: {label}"
-                        click.echo(clean_line(missed), err=True)
+                        click.echo(_row(missed), err=True)
                 for claim in report.must_not_made:
                     made = f"  {report.model}: made a must-not claim: {claim}"
-                    click.echo(clean_line(made), err=True)
+                    click.echo(_row(made), err=True)
 
 
 LOG_EXAMPLES = """
@@ -890,6 +904,7 @@ def log_command(
     path = store_path or Settings().store or default_store_path()
     if not path.exists():
         _fail(f"{_shown(path)}: no store yet (a 'summarizer brief' run creates it)")
+    _configure_logging(0)
     with _open_store(path, Settings()) as store:
         if run_id is None:
             runs = store.runs(limit)
@@ -902,7 +917,7 @@ def log_command(
                 cost = "n/a" if run["cost_usd"] is None else f"${run['cost_usd']:.4f}"
                 seconds = "" if run["duration"] is None else f"{run['duration']:.1f}"
                 click.echo(
-                    clean_line(
+                    _row(
                         f"{run['id']:22} {run['status']:9} {run['stories'] or 0:7} "
                         f"{run['requests'] or 0:8} {run['cache_hits'] or 0:6} {cost:>9} "
                         f"{seconds:>7}  {run['profile']} / {run['model']}"
@@ -931,15 +946,15 @@ def log_command(
                     click.echo(clean_text(exchange["verification_errors"]))
             return
         briefing = run.get("briefing") or {}
-        click.echo(clean_line(f"run {run['id']}: {run['status']}, exit {run['exit_code']}, "
+        click.echo(_row(f"run {run['id']}: {run['status']}, exit {run['exit_code']}, "
                    f"{run['profile']} / {run['model']}, started {run['started']}"))  # fmt: skip
         for story in briefing.get("stories", []):
             spent = story.get("usage") or {}
             requests = _count(spent.get("requests", 0), "request")
-            click.echo(clean_line(f"  story {story['id']}: {story.get('headline', '')}  "
+            click.echo(_row(f"  story {story['id']}: {story.get('headline', '')}  "
                        f"({requests}, {spent.get('cache_hits', 0)} from the store)"))  # fmt: skip
         for failed in briefing.get("failed_stories", []):
-            click.echo(clean_line(f"  story {failed['id']}: not briefed: {failed['reason']}"))
+            click.echo(_row(f"  story {failed['id']}: not briefed: {failed['reason']}"))
         for exchange in exchanges:
             click.echo(
                 f"    {exchange['story_id']}  #{exchange['id']}  {_exchange_summary(exchange)}"

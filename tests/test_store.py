@@ -204,7 +204,9 @@ def test_a_run_killed_half_way_resumes_with_only_the_remaining_stories(tmp_path:
     assert len(server.requests) - sent_before == 8 - done
     assert f"{done} answered from the store" in resumed.stderr
     with Store(store) as opened:
-        assert [r["status"] for r in opened.runs()] == ["ok", "running"]  # the killed one
+        runs = opened.runs()
+    assert [r["status"] for r in runs] == ["ok", "stopped"]  # the killed one: its process is gone
+    assert runs[1]["requests"] >= done  # what it was answered before it died, from its exchanges
 
 
 def test_a_store_that_is_not_ours_is_refused_and_left_alone(tmp_path: Path) -> None:
