@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from summarizer import Store
 from summarizer.cli import cli
 
 from .authored_server import AuthoredServer, Reply
@@ -106,3 +107,35 @@ def test_file_names_and_feed_titles_in_stories_are_shown_escaped(
         assert "quay\\x1b]0;owned\\x07\\n0 stories.txt" in result.stdout
         assert "Ferry fares cut" in result.stdout
         assert not any(line.startswith("0 stories") for line in result.stdout.splitlines())
+
+
+def test_summarizer_log_prints_what_a_server_sent_clean(tmp_path: Path) -> None:
+    """What the store recorded verbatim — a server's error, a model's answer — is shown by `log`
+    with nothing a terminal obeys, in its table, a run's lines, an exchange and its JSON."""
+    path = tmp_path / "store.db"
+    with Store(path) as store:
+        run_id = store.start_run(["day/"], {"model": f"house{HOSTILE}"}, "geopolitics")
+        store.record_exchange(
+            run_id=run_id, story_id="s1", key="k1",
+            request={"messages": [{"role": "user", "content": f"article{HOSTILE}"}]},
+            response={"choices": [{"message": {"content": f"answer{HOSTILE}\x9b31m"}}]},
+            status=200, error=None, latency=0.5, attempt=1, reask=0, from_cache=False,
+        )  # fmt: skip
+        store.record_exchange(
+            run_id=run_id, story_id="s1", key="k2", request={}, response=None, status=502,
+            error=f"bad gateway{HOSTILE}{FAKE_LINE}", latency=0.5, attempt=2, reask=1,
+            from_cache=False,
+        )  # fmt: skip
+    shown = [
+        run("log", "--store", str(path)),
+        run("log", "--store", str(path), "--json"),
+        run("log", run_id, "--store", str(path)),
+        run("log", run_id, "--store", str(path), "--story", "s1"),
+        run("log", run_id, "--store", str(path), "--json"),
+    ]
+    for result in shown:
+        assert result.exit_code == 0, result.stderr
+        assert OBEYED.search(printed(result)) is None
+        assert not any(line.startswith("0 stories") for line in result.stdout.splitlines())
+    assert "bad gateway" in shown[2].stdout
+    assert "\\u202e" in shown[3].stdout  # the JSON keeps the character, escaped
