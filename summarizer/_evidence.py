@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
+from ._control import clean_text
 from ._verify import checking, citation_problems_in_scope
 
 JsonDict = dict[str, JsonValue]
@@ -44,9 +45,30 @@ def copy_json(value: Any) -> Any:
     return value
 
 
+def _cleaned(value: Any) -> Any:
+    """`value` with `clean_text` applied to every string in it; a nested model's own validator
+    cleans that model's fields."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
+
+
 class ModelFacing(BaseModel):
+    """Base of everything the model fills. Every string the model sends is cleaned as it is
+    parsed (`clean_text`: no escape sequence, control character or bidi override survives), by a
+    validator that leaves the JSON Schema the model is sent as it was."""
+
     # extra="forbid" puts additionalProperties: false in the schema, as strict mode requires.
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_control_characters(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: _cleaned(value) for key, value in data.items()}
 
 
 class Citation(ModelFacing):

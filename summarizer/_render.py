@@ -5,6 +5,12 @@ the profile's own template fills in each story's body.
 Every value interpolated into the Markdown template is escaped by default — it came from an
 article or a model, and must not open HTML, a link, an image, emphasis or a table cell. Template
 text itself is trusted; `| safe_md` is the one way to opt out, for Markdown we built ourselves.
+
+Nor may a value reach a terminal that shows the file: every value loses its escape sequences,
+control characters and bidi overrides (`clean_text`), a file name is shown with them escaped
+visibly (`| shown_name`: a newline in a path is `\\n`, not a broken line), and the finished
+document is cleaned once more, so whatever an article, a model or a file system sent, the
+Markdown holds no control character but tab and newline.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ._control import clean_line, clean_text, shown_name
 from ._evidence import Citation
 from ._language import language_name
 from ._schema import Briefing, StoryBase
@@ -30,8 +37,9 @@ _URL_START = re.compile(r"(?i)\b(https?|ftp|mailto|javascript|data)(:)|\b(www)(\
 
 
 def escape_markdown(value: object) -> str:
-    """`value` as inert inline Markdown text: one line, no HTML, no links, no table breaks."""
-    text = " ".join(str(value).split())
+    """`value` as inert inline Markdown text: one line, no HTML, no links, no table breaks, no
+    control characters."""
+    text = clean_line(str(value))
     text = text.replace("&", "&amp;")
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     text = text.replace("\\<", "&lt;").replace("\\>", "&gt;")
@@ -91,6 +99,7 @@ def _environment(profile_templates: Path) -> jinja2.Environment:
     environment.filters["translated"] = _translated
     environment.filters["language_name"] = language_name
     environment.filters["safe_md"] = Markup
+    environment.filters["shown_name"] = shown_name
     return environment
 
 
@@ -99,6 +108,9 @@ def render_markdown(briefing: Briefing[Any]) -> str:
     template = profile_of(briefing).template
     context: dict[str, Any] = {"briefing": briefing, "story_template": template.name}
     text = _environment(template.parent).get_template("briefing.md.j2").render(**context)
+    # The last line of defence: whatever reached the document unescaped (a profile's template
+    # that marks a value safe) loses its control characters here.
+    text = clean_text(text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 

@@ -12,6 +12,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from ._evidence import Citation
+from ._verify import summary_problems
 
 __all__ = [
     "Briefing",
@@ -24,6 +25,7 @@ __all__ = [
     "StoryBase",
     "UnreadArticle",
     "Usage",
+    "with_checked_summary",
 ]
 
 StoryT = TypeVar("StoryT", bound="StoryBase")
@@ -51,7 +53,10 @@ class Source(BaseModel):
 
 
 class DroppedItem(BaseModel):
-    """An item or citation removed because its quote could not be found in the cited article."""
+    """What verification removed, and why: an item or citation whose quote is not in its
+    article or does not say what the item states, a `via` the article does not name, a field
+    that is not what it must be (a CAMEO code), or a headline or bottom-line sentence of the
+    model's that the story's quotes and headlines do not bear out."""
 
     kind: str
     summary: str
@@ -120,6 +125,17 @@ class StoryBase(BaseModel):
         """The source-note numbers of the articles `citations` point to, in order, once each."""
         by_article = {source.article_id: source.note for source in self.sources}
         return sorted({by_article[c.article_id] for c in citations if c.article_id in by_article})
+
+
+def with_checked_summary(story: StoryT) -> StoryT:
+    """`story` with its headline and bottom line held to its verified quotes and its articles'
+    headlines (see `_verify.summary_problems`): what they do not bear out is replaced or
+    removed, and listed in `dropped`."""
+    update, removed = summary_problems(story)
+    if not removed:
+        return story
+    dropped = [DroppedItem(kind=r.kind, summary=r.summary, reason=r.reason) for r in removed]
+    return story.model_copy(update={**update, "dropped": [*story.dropped, *dropped]})
 
 
 class FailedStory(BaseModel):

@@ -92,7 +92,7 @@ def test_golden_briefing_has_every_section() -> None:
     markdown = (GOLDEN / "seeds.md").read_text(encoding="utf-8")
     for heading in (
         "# Daily briefing — 2025-11-18",
-        "**Bottom line.**",
+        "**Bottom line** *(the model's summary, like the headline)*.",
         "### Parties",
         "### Demands",
         "### Positions",

@@ -55,7 +55,9 @@ class Profile:
     merge: Callable[[list[Any]], Any] | None = None
     """One extraction from a long story's parts; by default identical items are joined."""
     finish: Callable[[Any], Any] | None = None
-    """A last touch to each built story (e.g. sort its timeline)."""
+    """A last touch to each built story (e.g. sort its timeline). The shipped profiles hold the
+    headline and bottom line to the story's evidence here (`summarizer._schema.
+    with_checked_summary`); a profile of your own can call it too."""
     compare: Callable[[Any, Any, str], ChangeReport] | None = None
     """What changed since an earlier briefing (`brief --since`); None if the profile cannot say."""
 

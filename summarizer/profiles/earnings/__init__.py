@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..._schema import with_checked_summary
 from ...extract._prompts import default_prompts_dir
 from .. import Profile
 from ._schema import (
@@ -41,4 +42,5 @@ PROFILE = Profile(
     briefing=EarningsBriefing,
     prompts=default_prompts_dir() / "earnings",
     template=Path(__file__).parent / "story.md.j2",
+    finish=with_checked_summary,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..._schema import DroppedItem, with_checked_summary
 from ...extract._prompts import default_prompts_dir
 from .. import Profile
 from ._changes import compare_briefings
@@ -27,6 +28,7 @@ from ._schema import (
     Story,
     StoryExtraction,
     TimelineEvent,
+    cameo_code,
 )
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "Story",
     "StoryExtraction",
     "TimelineEvent",
+    "cameo_code",
     "compare_briefings",
 ]
 
@@ -55,6 +58,31 @@ __all__ = [
 def _sort_timeline(story: Story) -> Story:
     # Dates are YYYY, YYYY-MM or YYYY-MM-DD: as text they sort in time order.
     return story.model_copy(update={"timeline": sorted(story.timeline, key=lambda e: e.date)})
+
+
+def _only_cameo_codes(story: Story) -> Story:
+    """Each action's `cameo` a CAMEO code, or null: anything else the model wrote there is
+    removed and listed under what verification removed."""
+    actions, dropped = [], []
+    for action in story.actions:
+        code = cameo_code(action.cameo)
+        if action.cameo is not None and code is None:
+            reason = f"{action.cameo!r} is not a CAMEO code (two to four digits, from 01 to 20)"
+            dropped.append(
+                DroppedItem(kind="action CAMEO code", summary=action.action, reason=reason)
+            )
+        actions.append(
+            action if code == action.cameo else action.model_copy(update={"cameo": code})
+        )
+    if not dropped and actions == story.actions:
+        return story
+    return story.model_copy(update={"actions": actions, "dropped": [*story.dropped, *dropped]})
+
+
+def _finish(story: Story) -> Story:
+    """What the program does to every built story: its headline and bottom line held to its
+    evidence, its CAMEO codes checked, its timeline sorted."""
+    return _sort_timeline(_only_cameo_codes(with_checked_summary(story)))
 
 
 PROFILE = Profile(
@@ -66,6 +94,6 @@ PROFILE = Profile(
     prompts=default_prompts_dir() / "geopolitics",
     template=Path(__file__).parent / "story.md.j2",
     merge=merge_extractions,
-    finish=_sort_timeline,
+    finish=_finish,
     compare=compare_briefings,
 )

@@ -9,6 +9,7 @@ removed), and `DailyBriefing` is a day of them.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import ClassVar, Literal
 
@@ -35,12 +36,14 @@ __all__ = [
     "Story",
     "StoryExtraction",
     "TimelineEvent",
+    "cameo_code",
 ]
 
 _DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
-
-
-_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+# CAMEO event codes (the CAMEO codebook; GDELT's CAMEO.eventcodes.txt): a root of two digits,
+# 01 to 20, refined by a third and a fourth digit — "04", "043", "0431". Kept as text: "010" and
+# "10" are different codes. The codebook has no letters in its event codes.
+_CAMEO_CODE = re.compile(r"(?:0[1-9]|1[0-9]|20)[0-9]{0,2}")
 
 
 class PartyKind(StrEnum):
@@ -104,6 +107,12 @@ class Action(Cited):
     target: str | None
     status: EventStatus
     date: str | None = Field(pattern=_DATE_PATTERN)
+
+
+def cameo_code(text: str | None) -> str | None:
+    """`text` as a CAMEO event code ('112'), or None if it is none (a sentence, a name, '43')."""
+    code = (text or "").strip()
+    return code if _CAMEO_CODE.fullmatch(code) else None
 
 
 class DemandStatus(StrEnum):
