@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ._article import Article, main_date
+from ._control import clean_line
 from ._embed import EmbeddingStream
-from ._errors import BatchPending, EmbeddingError, ExtractionError
+from ._errors import BatchPending, EmbeddingError, ExtractionError, SummarizerError
 from ._group import StoryGroup, group_articles
+from ._redact import one_line, redact
 from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
 from ._settings import Settings
 from ._store import Store, opened
@@ -198,6 +200,22 @@ def _embeddings(
         return None
 
 
+def _run_deadline(settings: Settings) -> float | None:
+    """When the run must be done by, on the event loop's clock (None: no limit)."""
+    if settings.run_timeout is None:
+        return None
+    return asyncio.get_running_loop().time() + settings.run_timeout
+
+
+def _unexpected_reason(error: Exception, settings: Settings) -> str:
+    """A story's failure that no stage foresaw: said on one line (the traceback is logged at
+    -vv), so that one story's bad luck costs that story, not the whole day's briefing."""
+    secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
+    said = one_line(redact(clean_line(str(error)), secrets), 200)
+    what = f"{type(error).__name__}: {said}" if said else type(error).__name__
+    return f"an unexpected error while briefing it ({what})"
+
+
 def _recorded_settings(settings: Settings) -> dict[str, Any]:
     """What a run was configured with, for the record: never a key."""
     return settings.model_dump(mode="json", exclude={"api_key"})
@@ -214,6 +232,7 @@ async def _brief(
     status: RunStatus,
     batch: BatchOptions | None,
 ) -> Briefing[Any]:
+    deadline = _run_deadline(settings)
     stream = None
     if settings.embeddings_model is not None:
         stream = EmbeddingStream(settings, only_if_multilingual=True)
@@ -261,26 +280,41 @@ async def _brief(
     # Re-asks gathered into a batch wait for every open story: none may wait for a place.
     limit = asyncio.Semaphore(len(groups) + 1 if reask_batches else settings.concurrency)
 
-    async def brief(group: StoryGroup) -> StoryBase | FailedStory:
+    def not_briefed(group: StoryGroup, reason: str) -> FailedStory:
+        # A caller with a progress callback reports the failure itself; say it once.
+        log = logger.error if on_story is None else logger.info
+        log("story %s not briefed: %s", group.id, reason)
+        return FailedStory(
+            id=group.id, headlines=[a.headline for a in group.articles], reason=reason
+        )
+
+    async def extract(group: StoryGroup) -> StoryBase:
         async with limit:
-            try:
-                result: StoryBase | FailedStory = await extract_story(
-                    group,
-                    create=create,
-                    prompts=prompts,
-                    settings=settings,
-                    profile=chosen,
-                    store=store,
+            return await extract_story(
+                group, create=create, prompts=prompts, settings=settings, profile=chosen,
+                store=store,
+            )  # fmt: skip
+
+    async def brief(group: StoryGroup) -> StoryBase | FailedStory:
+        # The run's deadline covers a story waiting for its turn as well as its requests.
+        in_time = asyncio.timeout_at(deadline)
+        try:
+            async with in_time:
+                result: StoryBase | FailedStory = await extract(group)
+        except ExtractionError as error:
+            result = not_briefed(group, str(error))
+        except SummarizerError:
+            raise  # a broken cassette, say: every story would fail the same way
+        except Exception as error:
+            if isinstance(error, TimeoutError) and in_time.expired():
+                reason = (
+                    "not done when the run's time ran out (SUMMARIZER_RUN_TIMEOUT: "
+                    f"{settings.run_timeout:g} s)"
                 )
-            except ExtractionError as error:
-                # A caller with a progress callback reports the failure itself; say it once.
-                log = logger.error if on_story is None else logger.info
-                log("story %s not briefed: %s", group.id, error)
-                result = FailedStory(
-                    id=group.id,
-                    headlines=[a.headline for a in group.articles],
-                    reason=str(error),
-                )
+            else:
+                logger.debug("story %s failed unexpectedly", group.id, exc_info=True)
+                reason = _unexpected_reason(error, settings)
+            result = not_briefed(group, reason)
         if reask_batches is not None:
             reask_batches.story_done()
         status.done += 1

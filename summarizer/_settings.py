@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
+import json
+import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Backend", "ExtractionMode", "Settings"]
+
+_Price = tuple[float, float] | tuple[float, float, float]
+"""USD per million input, output[, cached input] tokens."""
 
 
 class ExtractionMode(StrEnum):
@@ -98,7 +104,18 @@ class Settings(BaseSettings):
         description="An embedding model at base_url (e.g. text-embedding-3-small, or a local "
         "server's) whose embeddings link the same event across languages when grouping.",
     )
-    timeout: float = Field(default=120.0, gt=0, description="Seconds before one request times out.")
+    timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds one attempt at a request may take, from sending it to the answer's "
+        "last byte, however slowly the server sends.",
+    )
+    run_timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds the whole run may take; stories not done by then are listed as not "
+        "briefed, and the others are written. No limit when unset.",
+    )
     max_attempts: int = Field(
         default=5, ge=1, description="Attempts per request on transport failures (429, 5xx, ...)."
     )
@@ -131,7 +148,9 @@ class Settings(BaseSettings):
     max_run_cost: float | None = Field(
         default=None, gt=0, description="US dollars the whole run may cost (needs a price)."
     )
-    prices: dict[str, tuple[float, float] | tuple[float, float, float]] = Field(
+    # NoDecode: the environment's text reaches `_prices_from_json` as it is, so that text which
+    # is not JSON is a one-line setting error rather than pydantic-settings' SettingsError.
+    prices: Annotated[dict[str, _Price], NoDecode] = Field(
         default_factory=dict,
         description="Extra or corrected prices: model -> (input, output[, cached input]) USD per "
         "million tokens.",
@@ -152,4 +171,49 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = None
     max_file_bytes: int = Field(
         default=10_000_000, ge=1, description="Largest input file read, checked before reading."
+    )
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _prices_from_json(cls, value: Any) -> Any:
+        """SUMMARIZER_PRICES is JSON text: each model's price a list of two or three numbers."""
+        if isinstance(value, str | bytes):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError as error:
+                raise PydanticCustomError(
+                    "prices_json",
+                    "SUMMARIZER_PRICES is not JSON ({error}); write it as "
+                    """'{"my-model": [0.5, 1.5]}': US dollars per million input and output """
+                    "tokens, and optionally cached input tokens",
+                    {"error": getattr(error, "msg", str(error))},
+                ) from None
+        if not isinstance(value, dict):
+            raise PydanticCustomError(
+                "prices_shape",
+                """SUMMARIZER_PRICES must map model names to prices, as in '{"my-model": [0.5, """
+                "1.5]}', not a {kind}",
+                {"kind": type(value).__name__},
+            )
+        for model, price in value.items():
+            if not (
+                isinstance(price, list | tuple)
+                and len(price) in (2, 3)
+                and all(_is_price(number) for number in price)
+            ):
+                raise PydanticCustomError(
+                    "price_shape",
+                    "the price of {model} must be [input, output] or [input, output, cached "
+                    "input], US dollars per million tokens (numbers, 0 or more), not {price}",
+                    {"model": repr(model)[:80], "price": json.dumps(price)[:80]},
+                )
+        return value
+
+
+def _is_price(number: object) -> bool:
+    return (
+        isinstance(number, int | float)
+        and not isinstance(number, bool)
+        and math.isfinite(number)
+        and number >= 0
     )

@@ -153,7 +153,10 @@ def test_retries_stop_at_the_time_bound_before_the_attempt_bound(tmp_path: Path)
             settings=settings(server, timeout=0.3, max_attempts=50, max_retry_time=1.0),
         )
     (failed,) = briefing.failed_stories
-    assert failed.reason == "the model endpoint timed out on every attempt"
+    assert failed.reason == (
+        "the model endpoint timed out on every attempt "
+        "(SUMMARIZER_TIMEOUT: 0.3 s for each, to the answer's last byte)"
+    )
     assert 2 <= len(server.requests) <= 5  # about 1 s of 0.3 s timeouts, far below 50 attempts
 
 

@@ -7,6 +7,14 @@ Two kinds of failure, two mechanisms:
 - validation failures (bad JSON, a schema violation, a quote not in its article) are re-asked to
   the model by instructor, which appends the error to the conversation.
 The openai client's own retries are off, so the two never multiply.
+
+Each attempt has a deadline, `settings.timeout`, from the request to the answer's last byte (the
+client's own timeout bounds each read, so a server trickling a byte at a time would hold an
+attempt forever). What an attempt brings back is bounded and checked before anything parses it
+(`_http`): a body past the size limit, a redirect to another origin, or a 200 that is not a chat
+completion (a gateway's error, an HTML page, not UTF-8) fails with a reason saying what the
+server sent. An answer's lists and texts are then held within `_limits`, and what was cut is
+reported in its story.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import httpx2
 import instructor
 import openai
 from openai.types.chat import ChatCompletion
@@ -40,13 +49,15 @@ from tenacity import (
 from .._errors import ConfigurationError
 from .._redact import one_line, redact
 from .._replay import is_unrecorded_request
-from .._schema import Usage
+from .._schema import DroppedItem, Usage
 from .._settings import ExtractionMode, Settings
 from .._store import Store, request_key
 from ._backends import RequestPlan
 from ._batch_answers import BATCH_DISCOUNT, BatchAnswers
 from ._budget import Budget, estimate_tokens
+from ._http import UnusableAnswer, answer_body_limit, guarded_http_client, unusable_body
 from ._limiter import AdaptiveLimit
+from ._limits import limit_answer
 
 if TYPE_CHECKING:
     from ._batch import ReaskBatches
@@ -93,6 +104,8 @@ class RequestChain:
     last_exchange: int | None = None
     from_cache: bool = False
     usage: Usage = field(default_factory=Usage)
+    cut: list[DroppedItem] = field(default_factory=list)
+    """What the limits cut from the last answer (see `_limits`)."""
 
 
 def _check_each_response_model_once() -> None:
@@ -159,6 +172,8 @@ def citing(article_ids: Sequence[str]) -> Iterator[None]:
 
 
 def _is_transient(exception: BaseException) -> bool:
+    if isinstance(exception, UnusableAnswer):
+        return exception.transient
     if isinstance(exception, openai.APIConnectionError):  # includes timeouts
         return not is_unrecorded_request(exception.__cause__)
     if isinstance(exception, openai.APIStatusError):
@@ -225,18 +240,49 @@ def _reask_errors(kwargs: dict[str, Any]) -> str | None:
 
 
 def model_client(settings: Settings) -> openai.AsyncOpenAI:
-    """The openai client for the run's endpoint, without its own retries (tenacity's are ours).
+    """The openai client for the run's endpoint, without its own retries (tenacity's are ours),
+    over an httpx client that refuses a redirect to another origin and a body past the limit.
     Close it (`async with`) before the event loop ends: its pooled keep-alive connections would
     otherwise be closed by the garbage collector on a loop that is gone, with a traceback."""
     if settings.api_key is None and settings.base_url is None:
         raise ConfigurationError(NO_ENDPOINT)
+    secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
     return openai.AsyncOpenAI(
         # Local servers ignore the key, but the client insists on one.
         api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
         base_url=settings.base_url,
         max_retries=0,
         timeout=settings.timeout,
+        http_client=guarded_http_client(
+            body_limit=answer_body_limit(settings.max_output_tokens), secrets=secrets
+        ),
     )
+
+
+def _completion_request(client: openai.AsyncOpenAI) -> httpx2.Request:
+    """The request an attempt sends, as far as an error about it needs to say."""
+    return httpx2.Request("POST", client.base_url.join("chat/completions"))
+
+
+def _limit(response: Any, current: RequestChain | None) -> Any:
+    """`response` with its answer held within `_limits`; what was cut goes to the chain."""
+    cut: list[DroppedItem] = []
+    try:
+        message = response.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        message = None
+    calls = getattr(message, "tool_calls", None) or []
+    function = getattr(calls[0], "function", None) if calls else None
+    if function is not None and isinstance(getattr(function, "arguments", None), str):
+        function.arguments, cut = limit_answer(function.arguments)
+    elif message is not None and isinstance(getattr(message, "content", None), str):
+        message.content, cut = limit_answer(message.content)
+    if cut:
+        what = "; ".join(f"{item.summary} ({item.kind})" for item in cut)
+        logger.warning("an answer went past the limits and was cut: %s", what)
+    if current is not None:
+        current.cut = cut
+    return response
 
 
 def make_structured_create(
@@ -276,11 +322,20 @@ def make_structured_create(
         usage.retries += 1
         _log_retry(state)
 
+    async def within_deadline(kwargs: dict[str, Any]) -> Any:
+        """The request and its whole answer within `settings.timeout`, whatever the server
+        trickles: the client's own timeout is per read."""
+        try:
+            async with asyncio.timeout(settings.timeout):
+                return await client.chat.completions.with_raw_response.create(**kwargs)
+        except TimeoutError:
+            raise openai.APITimeoutError(_completion_request(client)) from None
+
     async def send(kwargs: dict[str, Any], tokens: int) -> Any:
         """One attempt, in a place the endpoint's pace allows; its headers steer the pace."""
         async with in_flight.slot(tokens) as cut_seen:
             try:
-                raw = await client.chat.completions.with_raw_response.create(**kwargs)
+                raw = await within_deadline(kwargs)
             except openai.APIStatusError as error:
                 if error.status_code == 429:
                     await in_flight.refused(cut_seen)
@@ -288,6 +343,13 @@ def make_structured_create(
                     await in_flight.answered(error.response.headers)
                 raise
             await in_flight.answered(raw.headers)
+        problem = unusable_body(
+            raw.status_code, raw.content, raw.headers.get("content-type", ""), secrets
+        )
+        if problem is not None:
+            # A gateway between us and the model (its error in a 200, its HTML page): another
+            # attempt may well reach the model.
+            raise UnusableAnswer(problem, raw.http_request, transient=True)
         # Answers come in bursts: let a request waiting for the place just freed go out before
         # this answer is parsed and verified, or the next burst waits for all of this one.
         await asyncio.sleep(0)
@@ -347,14 +409,14 @@ def make_structured_create(
                     current.last_exchange = exchange
                     current.usage.cache_hits += 1
                     current.usage.cost_usd = current.usage.cost_usd or budget.cost(0, 0)
-                return ChatCompletion.model_validate(stored)
+                return _limit(ChatCompletion.model_validate(stored), current)
         if batch is not None and reask == 0 and key in batch.answers:
             body = batch.answers[key]
             exchange = record(
                 current, key=key, request=kwargs, response=body, status=200, error=None,
                 latency=0.0, attempt=0, reask=0, from_cache=False, batch_id=batch.batch_id,
             )  # fmt: skip
-            response = ChatCompletion.model_validate(body)
+            response = _limit(ChatCompletion.model_validate(body), current)
             account(current, response, body, exchange, BATCH_DISCOUNT)
             return response
         if store is not None and current is not None and reask > 0:
@@ -368,7 +430,7 @@ def make_structured_create(
                     current, key=key, request=kwargs, response=body, status=200, error=None,
                     latency=0.0, attempt=0, reask=reask, from_cache=False, batch_id=batch_id,
                 )  # fmt: skip
-                response = ChatCompletion.model_validate(body)
+                response = _limit(ChatCompletion.model_validate(body), current)
                 account(current, response, body, exchange, BATCH_DISCOUNT)
                 return response
         retrying = AsyncRetrying(
@@ -387,6 +449,7 @@ def make_structured_create(
                     with attempt:
                         attempts = attempt.retry_state.attempt_number
                         response = await send(kwargs, tokens)
+            response = _limit(response, current)
         except openai.APIError as error:
             record(
                 current, key=key, request=kwargs, response=None,

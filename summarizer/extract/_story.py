@@ -12,6 +12,7 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import ValidationError
 
 from .._article import Article
+from .._control import clean_line
 from .._errors import BudgetExhausted, ExtractionError
 from .._evidence import Extraction
 from .._group import StoryGroup
@@ -25,6 +26,7 @@ from .._verify import articles_in_scope, drop_unverified, snap_quotes
 from ..profiles import Profile
 from ._budget import estimate_tokens
 from ._client import RETRIED_STATUS, RequestChain, StructuredCreate, chain, citing
+from ._http import UnusableAnswer
 from ._merge import merge_by_equality, split_to_fit
 from ._prompts import PromptSet
 
@@ -43,11 +45,12 @@ def _answer_text(completion: Any) -> str | None:
     """The JSON the model answered with, whether as a tool call or as message content."""
     try:
         message = completion.choices[0].message
-    except (AttributeError, IndexError):
+        if message.tool_calls:
+            return str(message.tool_calls[0].function.arguments)
+    except (AttributeError, IndexError, KeyError, TypeError):  # not the shape of an answer
         return None
-    if message.tool_calls:
-        return str(message.tool_calls[0].function.arguments)
-    return message.content if isinstance(message.content, str) else None
+    content = getattr(message, "content", None)
+    return content if isinstance(content, str) else None
 
 
 def _status_reason(error: openai.APIStatusError, secrets: list[str]) -> str:
@@ -63,10 +66,10 @@ def _status_reason(error: openai.APIStatusError, secrets: list[str]) -> str:
     else:
         reason = f"the model endpoint rejected the request (HTTP {status})"
     said = server_message(error) if status not in RETRIED_STATUS else None
-    return reason if said is None else f"{reason}: {one_line(redact(said, secrets))}"
+    return reason if said is None else f"{reason}: {one_line(redact(clean_line(said), secrets))}"
 
 
-def _failure_reason(error: BaseException, secrets: list[str]) -> str:
+def _failure_reason(error: BaseException, secrets: list[str], timeout: float) -> str:
     """One line for the briefing: the deepest cause we recognise, never a message with secrets."""
     chain: list[BaseException] = []
     cause: BaseException | None = error
@@ -76,12 +79,17 @@ def _failure_reason(error: BaseException, secrets: list[str]) -> str:
     for cause in reversed(chain):  # deepest first
         if isinstance(cause, BudgetExhausted):
             return f"not sent: {cause}"
+        if isinstance(cause, UnusableAnswer):  # its reason is clean and redacted already
+            return f"{cause.reason}, on every attempt" if cause.transient else cause.reason
         if is_unrecorded_request(cause):
             return unrecorded_request_reason(cause)
         if isinstance(cause, openai.APIStatusError):
             return _status_reason(cause, secrets)
         if isinstance(cause, openai.APITimeoutError):
-            return "the model endpoint timed out on every attempt"
+            return (
+                "the model endpoint timed out on every attempt "
+                f"(SUMMARIZER_TIMEOUT: {timeout:g} s for each, to the answer's last byte)"
+            )
         if isinstance(cause, openai.APIConnectionError):
             return "could not connect to the model endpoint on any attempt"
         if isinstance(cause, IncompleteOutputException):
@@ -176,18 +184,18 @@ async def _extract_part(
         except InstructorRetryException as error:
             salvaged = _salvage(error, scope, model) if error.failed_attempts else None
             if salvaged is None:
-                raise ExtractionError(_failure_reason(error, secrets)) from error
+                raise ExtractionError(_failure_reason(error, secrets, settings.timeout)) from error
             kept, dropped = salvaged
             snapped, repaired = snap_quotes(kept, scope)
-            return _Part(snapped, dropped, reasks, repaired, usage)
+            return _Part(snapped, [*chains[-1].cut, *dropped], reasks, repaired, usage)
         except IncompleteOutputException:
             logger.warning("answer cut off at %d output tokens", output_budget)
             continue
         except openai.APIError as error:
-            raise ExtractionError(_failure_reason(error, secrets)) from error
+            raise ExtractionError(_failure_reason(error, secrets, settings.timeout)) from error
         _remember(store, chains)
         snapped, repaired = snap_quotes(extraction, scope)
-        return _Part(snapped, [], reasks, repaired, usage)
+        return _Part(snapped, list(chains[-1].cut), reasks, repaired, usage)
     raise ExtractionError(
         f"the answer was cut off at {settings.max_output_tokens:,} and again at "
         f"{settings.max_output_tokens * 2:,} output tokens (SUMMARIZER_MAX_OUTPUT_TOKENS)"
