@@ -19,7 +19,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import openai
 
 from ._article import Article
+from ._control import clean_line
 from ._errors import EmbeddingError
+from ._http import guarded_sync_http_client
 from ._language import LANGUAGE_NAMES
 from ._redact import one_line, redact, server_message
 from ._settings import Settings
@@ -55,12 +57,14 @@ class EmbeddingStream:
         self.model = settings.embeddings_model
         self.chunk = chunk
         self.requests_sent = 0
-        self._secret = settings.api_key.get_secret_value() if settings.api_key else ""
+        self._secrets = settings.secrets()
         self._client = openai.OpenAI(
-            api_key=self._secret or "no-key",
+            api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
             base_url=settings.base_url,
             timeout=settings.timeout,
             max_retries=2,
+            # Article text goes only where --base-url points: no redirect to another server.
+            http_client=guarded_sync_http_client(secrets=self._secrets),
         )
         self._pool = ThreadPoolExecutor(REQUESTS_IN_FLIGHT, thread_name_prefix="embeddings")
         self._started = not only_if_multilingual
@@ -115,7 +119,7 @@ class EmbeddingStream:
             status = getattr(error, "status_code", None)
             where = f" (HTTP {status})" if status else ""
             said = server_message(error) if isinstance(error, openai.APIStatusError) else None
-            message = one_line(redact(said or str(error.message), [self._secret]))
+            message = one_line(redact(clean_line(said or str(error.message)), self._secrets))
             raise EmbeddingError(
                 f"embeddings from {self.model!r} failed{where}: {message}"
             ) from None

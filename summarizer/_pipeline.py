@@ -210,7 +210,7 @@ def _run_deadline(settings: Settings) -> float | None:
 def _unexpected_reason(error: Exception, settings: Settings) -> str:
     """A story's failure that no stage foresaw: said on one line (the traceback is logged at
     -vv), so that one story's bad luck costs that story, not the whole day's briefing."""
-    secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
+    secrets = settings.secrets()
     said = one_line(redact(clean_line(str(error)), secrets), 200)
     what = f"{type(error).__name__}: {said}" if said else type(error).__name__
     return f"an unexpected error while briefing it ({what})"

@@ -13,6 +13,8 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from ._redact import url_secrets
+
 __all__ = ["Backend", "ExtractionMode", "Settings"]
 
 _Price = tuple[float, float] | tuple[float, float, float]
@@ -208,6 +210,12 @@ class Settings(BaseSettings):
                     {"model": repr(model)[:80], "price": json.dumps(price)[:80]},
                 )
         return value
+
+    def secrets(self) -> list[str]:
+        """What no message, log line or record may show: the key, and the base URL's
+        credentials (a password, a token in its query) as a server may repeat them."""
+        key = [self.api_key.get_secret_value()] if self.api_key else []
+        return [secret for secret in [*key, *url_secrets(self.base_url or "")] if secret]
 
 
 def _is_price(number: object) -> bool:

@@ -35,7 +35,6 @@ finish come from the exchanges it recorded.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 import functools
@@ -58,7 +57,7 @@ from pydantic import ValidationError
 
 from ._control import shown_name
 from ._errors import ConfigurationError
-from ._redact import redact
+from ._redact import REDACTED, redact, url_secrets, without_credentials
 from ._settings import Settings
 
 __all__ = [
@@ -76,7 +75,6 @@ logger = logging.getLogger("summarizer")
 SCHEMA_VERSION = 4
 _APPLICATION_ID = 0x53554D4D  # "SUMM": marks the file as ours (PRAGMA application_id)
 _PRIVATE = 0o600
-REDACTED = "[redacted]"
 
 # Each entry moves the schema from version i to i + 1.
 _MIGRATIONS = [
@@ -191,65 +189,9 @@ def new_run_id() -> str:
 
 # --- credentials out of what is recorded --------------------------------------------------------
 
-# A query parameter (or fragment pair) whose name says its value is a secret: api-key, apikey,
-# access_token, client_secret anywhere in the name; sig (Azure SAS), X-Amz-Signature, password,
-# auth, code, session as a word of it (so that `design` or `author` are left alone).
-_SECRET_PARAMETER = re.compile(
-    r"key|token|secret|(?:^|[-_.])(?:sig|signature|pass|password|passwd|pwd|auth|authorization"
-    r"|credentials?|session|sessionid|code)(?:$|[-_.])",
-    re.IGNORECASE,
-)
-_PAIR = re.compile(r"(?P<lead>[?&;#](?P<name>[^=&;#\s\"'<>]*)=)(?P<value>[^&;#\s\"'<>]*)")
-# scheme://userinfo@ : everything before the last '@' of the authority
-_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/?#\"'<>]*)@")
 # A setting whose name says it is a secret is not recorded at all (the key is left out by the
 # pipeline already; this keeps out one a caller or a later setting adds).
 _SECRET_SETTING = re.compile(r"api_?key|secret|password|passwd|credential", re.I)
-# A secret shorter than this is redacted where it stands in a URL, but not wherever else its
-# letters happen to appear (a password "news" in every article).
-_SHORTEST_SCRUBBED = 6
-
-
-def without_credentials(text: str) -> str:
-    """`text` with the credentials of any URL in it redacted: a password (the user name kept), a
-    user name standing alone (often a token), the values of query parameters named like secrets:
-    `https://user:[redacted]@host/v1?api-key=[redacted]&api-version=2024-06-01`. Applying it
-    twice gives the same text, so a redacted URL can be looked up by redacting the raw one."""
-
-    def userinfo(match: re.Match[str]) -> str:
-        user, colon, _ = match["userinfo"].partition(":")
-        return match["scheme"] + (f"{user}:{REDACTED}@" if colon else f"{REDACTED}@")
-
-    def pair(match: re.Match[str]) -> str:
-        if _SECRET_PARAMETER.search(urllib.parse.unquote(match["name"])) and match["value"]:
-            return match["lead"] + REDACTED
-        return match[0]
-
-    return _PAIR.sub(pair, _USERINFO.sub(userinfo, text))
-
-
-def url_secrets(url: str) -> list[str]:
-    """The secrets of one URL, as they may be repeated elsewhere: raw, percent-decoded, as the
-    Basic authorization the client builds from them, and as JSON writes them; for `redact`, to
-    keep them out of what a server repeats. Those shorter than 6 characters are left out: they
-    are redacted where they stand in a URL (`without_credentials`), not wherever their letters
-    appear."""
-    found: set[str] = set()
-    match = _USERINFO.search(url)
-    if match is not None:
-        user, colon, password = match["userinfo"].partition(":")
-        found.update([password] if colon else [user])
-        if colon:
-            for pair in {f"{user}:{password}", urllib.parse.unquote(f"{user}:{password}")}:
-                found.add(base64.b64encode(pair.encode()).decode())
-    for each in _PAIR.finditer(url):
-        if _SECRET_PARAMETER.search(urllib.parse.unquote(each["name"])):
-            found.add(each["value"])
-    found |= {urllib.parse.unquote(secret) for secret in found}
-    found |= {json.dumps(secret)[1:-1] for secret in found}
-    # The longest first, so that no part of a longer secret is left beside a redacted shorter one.
-    kept = [secret for secret in found if len(secret) >= _SHORTEST_SCRUBBED and secret != REDACTED]
-    return sorted(kept, key=len, reverse=True)
 
 
 def _recorded(settings: dict[str, Any]) -> dict[str, Any]:

@@ -91,7 +91,12 @@ def _settings_or_fail(**overrides: Any) -> Settings:
         return Settings(**{name: value for name, value in overrides.items() if value is not None})
     except ValidationError as error:
         first = error.errors()[0]
-        _fail(f"setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        name = ".".join(map(str, first["loc"]))
+        variable = _ALIASED.get(name, f"SUMMARIZER_{name.upper()}")
+        _fail(f"setting {name} ({variable}): {first['msg']}")
+
+
+_ALIASED = {"api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL"}
 
 
 def _count(n: int, singular: str, plural: str | None = None) -> str:

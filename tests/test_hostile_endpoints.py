@@ -24,6 +24,7 @@ from summarizer.profiles import load_profile
 
 from .conftest import REPO
 from .fault_server import FaultServer
+from .loopback import AUTHORED_HEADER, LoopbackServer, QuietHandler, send_json
 from .test_faults import write_day
 
 LIMIT = "4.2 MB"  # the body limit at the default SUMMARIZER_MAX_OUTPUT_TOKENS (16,384)
@@ -253,13 +254,13 @@ def test_an_unforeseen_error_in_one_story_costs_that_story_only(tmp_path: Path) 
     [
         (
             "{bad",
-            "Error: setting prices: SUMMARIZER_PRICES is not JSON (Expecting property name "
+            "Error: setting prices (SUMMARIZER_PRICES): SUMMARIZER_PRICES is not JSON (Expecting property name "
             """enclosed in double quotes); write it as '{"my-model": [0.5, 1.5]}': US dollars """
             "per million input and output tokens, and optionally cached input tokens",
         ),
         (
             '{"my-model": [1]}',
-            "Error: setting prices: the price of 'my-model' must be [input, output] or [input, "
+            "Error: setting prices (SUMMARIZER_PRICES): the price of 'my-model' must be [input, output] or [input, "
             "output, cached input], US dollars per million tokens (numbers, 0 or more), not [1]",
         ),
     ],
@@ -335,3 +336,33 @@ def test_a_hostile_day_through_the_command_line(tmp_path: Path) -> None:
     assert elapsed < 2 * timeout + 30
     assert max(len(line) for line in run.stderr.splitlines()) < 1000
     assert (tmp_path / "store.sqlite").stat().st_size < 5_000_000
+
+
+def test_the_embeddings_are_not_posted_to_another_server_either(tmp_path: Path) -> None:
+    """The embeddings client sends every article's text: a 307 elsewhere is refused there too."""
+    posted: list[str] = []
+
+    class Elsewhere(QuietHandler):
+        def do_POST(self) -> None:
+            posted.append(self.rfile.read(int(self.headers.get("content-length", 0))).decode())
+            send_json(self, 200, {"data": []}, {AUTHORED_HEADER: "tests/test_hostile_endpoints.py"})
+
+    with LoopbackServer(Elsewhere) as elsewhere:
+
+        class Redirecting(QuietHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                self.send_response(307)
+                self.send_header("location", elsewhere.base_url + "/embeddings?key=sk-abcdef123456")
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+        write_day(tmp_path, stories=2)
+        with LoopbackServer(Redirecting) as server:
+            result = CliRunner(env={"OPENAI_BASE_URL": server.base_url}).invoke(
+                cli, ["stories", str(tmp_path), "--embeddings-model", "e"]
+            )
+    assert posted == []
+    assert result.exit_code == 1
+    assert "redirected the request (HTTP 307) to another server" in result.stderr
+    assert "sk-abcdef123456" not in result.stderr

@@ -7,8 +7,6 @@ citations that were found in their articles), or an `ExtractionError` saying why
                     is not in its article, merged
     _prompts        the prompt templates, loaded and checked
     _client         the instructor-patched openai client: shaping, retries, the store, costs
-    _http           the endpoint's HTTP held in bounds: no redirect elsewhere, a body limit,
-                    and a 200 that is not an answer said for what it is
     _limits         an answer's lists and texts held to a size, and what was cut reported
     _backends       what each backend accepts (mode, token parameter, schema dialect)
     _limiter        how many requests may be in flight, following the endpoint
@@ -16,6 +14,9 @@ citations that were found in their articles), or an `ExtractionError` saying why
     _batch          the Batch API, and re-asks gathered into batches
     _batch_answers  what a collected batch hands the client
     _merge          the parts of a long story joined into one
+
+The endpoint's HTTP is held in bounds by `summarizer._http` (no redirect elsewhere, a body limit,
+a 200 that is not an answer said for what it is), which the embeddings use too.
 """
 
 from ._backends import detect_backend, request_plan

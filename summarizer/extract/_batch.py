@@ -27,13 +27,13 @@ from instructor.processing.response import handle_response_model
 from .._control import clean_line
 from .._errors import BatchError, BatchPending
 from .._group import StoryGroup
+from .._http import guarded_http_client
 from .._redact import one_line, redact
 from .._settings import Settings
 from .._store import request_key
 from ..profiles import Profile
 from ._backends import RequestPlan
 from ._batch_answers import BatchAnswers
-from ._http import guarded_http_client
 from ._merge import split_to_fit
 from ._prompts import PromptSet
 
@@ -106,7 +106,7 @@ def _client(settings: Settings) -> openai.AsyncOpenAI:
     """The Batch API's client: a redirect to another origin is refused, as for live requests
     (the uploaded file holds every article); bodies are not capped, since a day's results file
     is large by nature."""
-    secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
+    secrets = settings.secrets()
     return openai.AsyncOpenAI(
         api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
         base_url=settings.base_url,
@@ -165,7 +165,7 @@ async def _submit_and_collect(
             options.on_status(batch)
         return await _collect(client, batch, requests, settings)
     except openai.APIError as error:
-        secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
+        secrets = settings.secrets()
         said = one_line(redact(clean_line(str(error)), secrets))
         raise BatchError(f"the batch endpoint refused: {said}") from None
 

@@ -47,6 +47,7 @@ from tenacity import (
 )
 
 from .._errors import ConfigurationError
+from .._http import UnusableAnswer, answer_body_limit, guarded_http_client, unusable_body
 from .._redact import one_line, redact
 from .._replay import is_unrecorded_request
 from .._schema import DroppedItem, Usage
@@ -55,7 +56,6 @@ from .._store import Store, request_key
 from ._backends import RequestPlan
 from ._batch_answers import BATCH_DISCOUNT, BatchAnswers
 from ._budget import Budget, estimate_tokens
-from ._http import UnusableAnswer, answer_body_limit, guarded_http_client, unusable_body
 from ._limiter import AdaptiveLimit
 from ._limits import limit_answer
 
@@ -246,7 +246,7 @@ def model_client(settings: Settings) -> openai.AsyncOpenAI:
     otherwise be closed by the garbage collector on a loop that is gone, with a traceback."""
     if settings.api_key is None and settings.base_url is None:
         raise ConfigurationError(NO_ENDPOINT)
-    secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
+    secrets = settings.secrets()
     return openai.AsyncOpenAI(
         # Local servers ignore the key, but the client insists on one.
         api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
@@ -306,7 +306,7 @@ def make_structured_create(
     (`model_client`) when the run is over.
     """
     client = client or model_client(settings)
-    secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
+    secrets = settings.secrets()
     budget = Budget(
         usage,
         settings.model,

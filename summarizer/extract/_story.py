@@ -16,9 +16,10 @@ from .._control import clean_line
 from .._errors import BudgetExhausted, ExtractionError
 from .._evidence import Extraction
 from .._group import StoryGroup
+from .._http import UnusableAnswer
 from .._redact import one_line, redact, server_message
 from .._replay import is_unrecorded_request, unrecorded_request_reason
-from .._schema import DroppedItem, StoryBase, Usage
+from .._schema import DroppedItem, StoryBase, Usage, with_checked_summary
 from .._settings import Settings
 from .._sources import build_story
 from .._store import Store
@@ -26,7 +27,6 @@ from .._verify import articles_in_scope, drop_unverified, snap_quotes
 from ..profiles import Profile
 from ._budget import estimate_tokens
 from ._client import RETRIED_STATUS, RequestChain, StructuredCreate, chain, citing
-from ._http import UnusableAnswer
 from ._merge import merge_by_equality, split_to_fit
 from ._prompts import PromptSet
 
@@ -159,7 +159,7 @@ async def _extract_part(
         "model": settings.model,
         "messages": prompts.story_messages(articles),
     }
-    secrets = [settings.api_key.get_secret_value()] if settings.api_key else []
+    secrets = settings.secrets()
     reasks = 0
     chains: list[RequestChain] = []
     usage = Usage()
@@ -262,5 +262,7 @@ async def extract_story(
     story = build_story(merged, group, profile.story, dropped)
     if profile.finish is not None:
         story = profile.finish(story)
+    # Every profile's headline and bottom line are checked, a user's own too (it is idempotent).
+    story = with_checked_summary(story)
     update = {"reasks": reasks, "quotes_repaired": quotes_repaired, "usage": usage}
     return story.model_copy(update=update)

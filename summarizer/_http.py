@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import httpx2
 import openai
 
-from .._control import clean_line
-from .._redact import error_message, one_line, redact
+from ._control import clean_line
+from ._redact import error_message, one_line, redact
 
 __all__ = [
     "ANSWER_BYTES_PER_TOKEN",
@@ -29,6 +29,7 @@ __all__ = [
     "UnusableAnswer",
     "answer_body_limit",
     "guarded_http_client",
+    "guarded_sync_http_client",
     "unusable_body",
 ]
 
@@ -106,6 +107,23 @@ class _CappedStream(httpx2.AsyncByteStream):
         await self._inner.aclose()
 
 
+def _refuse_another_origin(response: httpx2.Response, secrets: list[str]) -> None:
+    """Raise `RedirectRefused` when `response` redirects to another scheme, host or port."""
+    if not response.has_redirect_location:
+        return
+    request = response.request
+    target = request.url.join(response.headers["location"])
+    if _origin(target) != _origin(request.url):
+        where = _shown(_where(target), secrets)
+        raise RedirectRefused(
+            f"the model endpoint redirected the request (HTTP {response.status_code}) "
+            f"to another server, {where}: not followed, so the articles and the key go "
+            "only where --base-url points (set it to that address if you trust it)",
+            request,
+            transient=False,
+        )
+
+
 def _response_guard(
     limit: int | None, secrets: list[str]
 ) -> Callable[[httpx2.Response], Awaitable[None]]:
@@ -113,17 +131,7 @@ def _response_guard(
 
     async def guard(response: httpx2.Response) -> None:
         request = response.request
-        if response.has_redirect_location:
-            target = request.url.join(response.headers["location"])
-            if _origin(target) != _origin(request.url):
-                where = _shown(_where(target), secrets)
-                raise RedirectRefused(
-                    f"the model endpoint redirected the request (HTTP {response.status_code}) "
-                    f"to another server, {where}: not followed, so the articles and the key go "
-                    "only where --base-url points (set it to that address if you trust it)",
-                    request,
-                    transient=False,
-                )
+        _refuse_another_origin(response, secrets)
         if limit is None:
             return
         encodings = {
@@ -166,6 +174,16 @@ def guarded_http_client(*, body_limit: int | None, secrets: list[str]) -> httpx2
     if body_limit is not None:
         client.headers["accept-encoding"] = "identity"
     return client
+
+
+def guarded_sync_http_client(*, secrets: list[str]) -> httpx2.Client:
+    """The same guard against a redirect to another origin, for a synchronous client (the
+    embeddings, sent from threads while the day is read)."""
+
+    def guard(response: httpx2.Response) -> None:
+        _refuse_another_origin(response, secrets)
+
+    return openai.DefaultHttpxClient(event_hooks={"response": [guard]})
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
