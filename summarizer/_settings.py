@@ -47,6 +47,7 @@ class Backend(StrEnum):
     VLLM = "vllm"
     LMSTUDIO = "lmstudio"
     LLAMACPP = "llamacpp"
+    LLAMACPP_PYTHON = "llama-cpp-python"
     GROQ = "groq"
     OPENROUTER = "openrouter"
     GEMINI = "gemini"

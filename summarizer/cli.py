@@ -989,6 +989,55 @@ def _exchange_parts(exchange: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+CHECK_EXAMPLES = """
+\b
+Examples:
+  summarizer check --base-url http://localhost:8080/v1          # llama.cpp's llama-server
+  summarizer check --base-url http://localhost:11434/v1 --model llama3.1
+  summarizer check --model gpt-4o-mini                          # OpenAI, with OPENAI_API_KEY
+  summarizer check --base-url http://localhost:8000/v1 --json
+
+\b
+Exit codes: 0 the model can brief; 1 it cannot (the reason on stderr), or the endpoint is
+unreachable.
+"""
+
+
+@cli.command(epilog=CHECK_EXAMPLES)
+@click.option("--model", help="Model name [env SUMMARIZER_MODEL].")
+@click.option("--base-url", help="OpenAI-compatible endpoint [env OPENAI_BASE_URL].")
+@click.option(
+    "--backend",
+    type=click.Choice([b.value for b in Backend]),
+    help="The server behind --base-url, if it cannot be told by asking it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check(model: str | None, base_url: str | None, backend: str | None, as_json: bool) -> None:
+    """Check that an endpoint and model can brief, before a day is sent to it.
+
+    Asks the server what it is and how large a request it takes, tries a tiny schema in each
+    mode the server could use, and prints the server, the context window, the modes that work,
+    the tokens a second, and the settings 'brief' will use. Costs a few short requests.
+    """
+    import asyncio  # only here: the other commands need no event loop of their own
+
+    from ._check import check_endpoint
+
+    _configure_logging(0, base_url)
+    settings = _settings_or_fail(model=model, base_url=base_url, backend=backend)
+    try:
+        report = asyncio.run(check_endpoint(settings))
+    except SummarizerError as error:
+        _fail(str(error))
+    if as_json:
+        click.echo(_json_text(report.as_json()))
+    else:
+        for line in report.render():
+            click.echo(_row(line))
+    if not report.usable:
+        _fail(report.reason or "the model cannot produce structured output")
+
+
 @cli.command()
 @click.option(
     "--extraction",

@@ -83,6 +83,24 @@ def _refuse_lmstudio(request: dict[str, Any]) -> tuple[int, dict[str, Any]] | No
     return None
 
 
+def _refuse_llama_cpp_python(request: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """llama-cpp-python 0.3.36 validates `response_format.type` against `text | json_object`
+    (llama_cpp/llama_types.py) and its error handler answers the failed validation with HTTP 500;
+    the message as the real server sent it here (tests/probe_servers.py has the same)."""
+    kind = (request.get("response_format") or {}).get("type")
+    if kind is None or kind in ("text", "json_object"):
+        return None
+    message = (
+        "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', "
+        "'type'), 'msg': \"Input should be 'text' or 'json_object'\", "
+        f"'input': {kind!r}, 'ctx': {{'expected': \"'text' or 'json_object'\"}}}}\n\n  File "
+        '"llama_cpp/server/app.py", line 376, in create_chat_completion\n    POST '
+        "/v1/chat/completions"
+    )
+    error = {"message": message, "type": "internal_server_error", "param": None, "code": None}
+    return 500, {"error": error}
+
+
 def _refuse_gemini(request: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
     """Gemini's schema subset: github.com/su-kaka/gcli2api/pull/374 (a $ref may carry only
     description and default), github.com/openswarm-ai/openswarm/issues/24 (additionalProperties,
@@ -141,6 +159,7 @@ _REFUSALS = {
     "openai": _refuse_openai,
     "azure": _refuse_openai,
     "lmstudio": _refuse_lmstudio,
+    "llama-cpp-python": _refuse_llama_cpp_python,
     "gemini": _refuse_gemini,
     "mistral": _refuse_mistral,
 }

@@ -65,6 +65,7 @@ def test_the_backend_is_detected_from_the_base_url(base_url: str | None, backend
         ("vllm", "Qwen/Qwen2.5-7B-Instruct", "json_schema", "max_tokens", 0.0),
         ("lmstudio", "qwen2.5-7b-instruct", "json_schema", "max_tokens", 0.0),
         ("llamacpp", "local", "json_schema", "max_tokens", 0.0),
+        ("llama-cpp-python", "local", "json_schema", "max_tokens", 0.0),
         ("groq", "llama-3.3-70b-versatile", "tools", "max_completion_tokens", 0.0),
         ("openrouter", "openai/o3-mini", "tools", "max_tokens", None),
         ("gemini", "gemini-2.5-flash", "tools", "max_tokens", 0.0),
@@ -124,6 +125,7 @@ CASES = [
     ("vllm", "Qwen/Qwen2.5-7B-Instruct"),
     ("lmstudio", "qwen2.5-7b-instruct"),
     ("llamacpp", "local"),
+    ("llama-cpp-python", "local"),
     ("groq", "llama-3.3-70b-versatile"),
     ("openrouter", "openai/o3-mini"),
     ("gemini", "gemini-2.5-flash"),
@@ -154,6 +156,13 @@ def test_each_backend_accepts_the_request_it_gets(backend: str, model: str) -> N
         }
         schema = request["tools"][0]["function"]["parameters"]
         assert "response_format" not in request
+    elif backend == "llama-cpp-python":
+        # The only form of a schema its request model takes: json_object with the schema,
+        # which becomes the grammar.
+        assert "tools" not in request
+        assert set(request["response_format"]) == {"type", "schema"}
+        assert request["response_format"]["type"] == "json_object"
+        schema = request["response_format"]["schema"]
     else:
         assert "tools" not in request
         assert request["response_format"]["type"] == "json_schema"
@@ -218,6 +227,18 @@ def test_a_refused_request_fails_with_what_the_server_said(
     (failed,) = briefing.failed_stories
     assert failed.reason == f"the model endpoint rejected the request {said}"
     assert len(requests) == 1  # a refusal is not retried
+
+
+def test_llama_cpp_python_taken_for_vllm_refuses_the_json_schema_with_http_500() -> None:
+    # Its default port is vLLM's (8000), so a guess by port sends it vLLM's request: the
+    # response_format its request model refuses, as HTTP 500. Its own row sends json_object.
+    with BackendServer("llama-cpp-python", ANSWER, origin="tests/authored/jiji.json") as server:
+        briefing = summarize(
+            [JIJI], base_url=server.base_url, backend="vllm", model="local", max_attempts=1
+        )
+    (failed,) = briefing.failed_stories
+    assert "HTTP 500" in failed.reason
+    assert [r["response_format"]["type"] for r in server.requests] == ["json_schema"]
 
 
 def test_gemini_refuses_the_schema_other_servers_take() -> None:

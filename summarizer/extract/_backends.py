@@ -17,13 +17,24 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from .._evidence import strip_computed
 from .._settings import Backend, ExtractionMode, Settings
 
-__all__ = ["BACKENDS", "BackendProfile", "RequestPlan", "detect_backend", "request_plan"]
+if TYPE_CHECKING:
+    from .._probe import EndpointFacts
+
+__all__ = [
+    "BACKENDS",
+    "BackendProfile",
+    "RequestPlan",
+    "detect_backend",
+    "hosted_backend",
+    "request_plan",
+    "resolve_backend",
+]
 
 TokenLimit = Literal["max_tokens", "max_completion_tokens"]
 
@@ -131,8 +142,24 @@ BACKENDS: dict[Backend, BackendProfile] = {
                 "https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md",
                 "https://github.com/ggml-org/llama.cpp/issues/11847",
             ),
-            "`response_format` json_schema becomes a grammar; tools need the server started "
-            "with --jinja and a template that supports them",
+            "`response_format` json_schema becomes a grammar; a forced `tool_choice` is ignored "
+            "(it takes only a string: auto, none, required) and tools need a chat template that "
+            "has them (`/props` `chat_template_caps`)",
+        ),
+        BackendProfile(
+            Backend.LLAMACPP_PYTHON,
+            "llama-cpp-python server",
+            ExtractionMode.JSON_SCHEMA,
+            "max_tokens",
+            _Schema.FULL,
+            (
+                "https://github.com/abetlen/llama-cpp-python/blob/main/llama_cpp/llama_types.py",
+                "https://github.com/abetlen/llama-cpp-python/blob/main/llama_cpp/llama_chat_format.py",
+                "https://llama-cpp-python.readthedocs.io/en/latest/server/",
+            ),
+            "the schema goes as `response_format: {type: json_object, schema}`, which its grammar "
+            "enforces; `type: json_schema` is refused with HTTP 500 (\"Input should be 'text' or "
+            "'json_object'\"); a forced tool call is enforced too",
         ),
         BackendProfile(
             Backend.GROQ,
@@ -240,8 +267,9 @@ _NO_STRUCTURED_OUTPUTS = re.compile(
 )
 
 
-def detect_backend(base_url: str | None) -> Backend:
-    """The backend a base URL points at: by host for hosted APIs, by default port for local ones."""
+def hosted_backend(base_url: str | None) -> Backend | None:
+    """The hosted API a base URL points at, known by its host (no base URL is OpenAI's); None
+    for any other server. These are not probed: their hosts say what they are."""
     if base_url is None:
         return Backend.OPENAI
     parts = urlsplit(base_url if "://" in base_url else f"http://{base_url}")
@@ -251,13 +279,36 @@ def detect_backend(base_url: str | None) -> Backend:
             suffix if suffix[0] == "." else "." + suffix
         ):
             return backend
-    if "ollama" in host:
+    return None
+
+
+def detect_backend(base_url: str | None) -> Backend:
+    """The backend a base URL points at, guessed without asking it: by host for hosted APIs, by
+    default port for local ones. A guess: `summarizer._probe.probe_endpoint` asks the server,
+    and `request_plan(settings, facts=...)` prefers what it answered."""
+    hosted = hosted_backend(base_url)
+    if hosted is not None:
+        return hosted
+    assert base_url is not None
+    parts = urlsplit(base_url if "://" in base_url else f"http://{base_url}")
+    if "ollama" in (parts.hostname or "").lower():
         return Backend.OLLAMA
     try:
         port = parts.port
     except ValueError:
         port = None
     return _LOCAL_PORTS.get(port or 0, Backend.GENERIC)
+
+
+def resolve_backend(settings: Settings, facts: EndpointFacts | None = None) -> Backend:
+    """The backend requests are shaped for: the one set (`--backend`), else what the server
+    said it is when probed, else the guess from the base URL. A server that answered the probes
+    as none of those known is `generic`; one where nothing answered falls back to the guess."""
+    if settings.backend is not Backend.AUTO:
+        return settings.backend
+    if facts is not None and (facts.backend is not Backend.GENERIC or facts.answered):
+        return facts.backend
+    return detect_backend(settings.base_url)
 
 
 def _bare_model(model: str) -> str:
@@ -309,6 +360,11 @@ class RequestPlan:
             if self.mode is ExtractionMode.STRICT:
                 json_schema["strict"] = True
             kwargs["response_format"] = {"type": "json_schema", "json_schema": json_schema}
+            if self.backend is Backend.LLAMACPP_PYTHON:
+                # Its request model takes `type: text | json_object` and an optional `schema`,
+                # which becomes the grammar (llama_types.ChatCompletionRequestResponseFormat,
+                # llama_chat_format._grammar_for_response_format).
+                kwargs["response_format"] = {"type": "json_object", "schema": json_schema["schema"]}
         return kwargs
 
     def _schema(self, schema: dict[str, Any], article_ids: Sequence[str] | None) -> dict[str, Any]:
@@ -372,11 +428,11 @@ def _nullable_as_type_list(node: dict[str, Any]) -> dict[str, Any]:
     return {**other, **rest, "type": [other["type"], "null"]}
 
 
-def request_plan(settings: Settings) -> RequestPlan:
-    """Resolve the backend, mode, token-limit parameter and sampling for `settings`."""
-    backend = settings.backend
-    if backend is Backend.AUTO:
-        backend = detect_backend(settings.base_url)
+def request_plan(settings: Settings, facts: EndpointFacts | None = None) -> RequestPlan:
+    """Resolve the backend, mode, token-limit parameter and sampling for `settings`; with the
+    `facts` a probe found (`summarizer._probe.probe_endpoint`), for the server it says it is.
+    Offline and synchronous: the probe is the caller's, once per run."""
+    backend = resolve_backend(settings, facts)
     profile = BACKENDS[backend]
     model = _bare_model(settings.model)
     reasoning = (
