@@ -10,15 +10,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._article import Article, main_date
 from ._control import clean_line
 from ._embed import EmbeddingStream
 from ._errors import BatchPending, EmbeddingError, ExtractionError, SummarizerError
 from ._group import StoryGroup, group_articles
+from ._probe import EndpointFacts, count_tokens, probe_endpoint
 from ._redact import one_line, redact
 from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
-from ._settings import Settings
+from ._settings import Backend, Settings
 from ._store import Store, opened
 from .extract import (
     AdaptiveLimit,
@@ -34,6 +36,7 @@ from .extract import (
     request_plan,
     run_batch,
 )
+from .extract._budget import ContextWindow
 from .profiles import Profile, load_profile
 from .read import read_articles
 
@@ -107,7 +110,11 @@ async def asummarize(
     A story that fails is listed in `failed_stories` with its reason; the others are kept.
     `date` defaults to the day most articles were published.
     """
-    settings = Settings.model_validate({**(settings or Settings()).model_dump(), **overrides})
+    given = settings or Settings()
+    # What the caller or the environment set, before every field is set below: a limit the user
+    # chose wins over the one the model's context window suggests.
+    chosen_fields = frozenset(given.model_fields_set | overrides.keys())
+    settings = Settings.model_validate({**given.model_dump(), **overrides})
     chosen = load_profile(profile if profile is not None else settings.profile)
     prompts = load_prompts(settings.prompts_dir or chosen.prompts, language=settings.language)
     with opened(store if store is not None else settings.store) as run_store:
@@ -121,6 +128,7 @@ async def asummarize(
             on_story,
             status or RunStatus(),
             batch,
+            chosen_fields,
         )
 
 
@@ -221,6 +229,117 @@ def _recorded_settings(settings: Settings) -> dict[str, Any]:
     return settings.model_dump(mode="json", exclude={"api_key"})
 
 
+# --- the endpoint's facts and its context window -----------------------------------------------
+
+# A replay's base URL (cli.py): `.invalid` never resolves (RFC 6761); nothing is probed.
+_NOWHERE = ".invalid"
+
+
+def _facts_record(facts: EndpointFacts) -> dict[str, Any]:
+    return dataclasses.asdict(facts)
+
+
+def _facts_from(record: dict[str, Any]) -> EndpointFacts | None:
+    """The facts a store remembered, or None if they are not those this version writes."""
+    names = {each.name for each in dataclasses.fields(EndpointFacts)}
+    try:
+        values = {name: value for name, value in record.items() if name in names}
+        values["backend"] = Backend(values["backend"])
+        return EndpointFacts(**values)
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+async def _endpoint_facts(
+    settings: Settings, store: Store | None, endpoint: str
+) -> tuple[EndpointFacts | None, dict[str, Any] | None]:
+    """What the endpoint says of itself, and what runs learned of its window since: from the
+    store when it remembers this base URL and model (unless `--refresh`), else probed once and
+    remembered. None for a replay, which contacts nothing."""
+    host = (urlsplit(settings.base_url or "").hostname or "").lower()
+    if host.endswith(_NOWHERE):
+        return None, None
+    if store is not None and not settings.refresh:
+        remembered = store.model(endpoint)
+        facts = _facts_from(remembered[0]) if remembered is not None else None
+        if remembered is not None and facts is not None:
+            logger.debug("endpoint %s: as remembered (%s)", endpoint, facts.evidence)
+            return facts, remembered[1]
+    facts = await probe_endpoint(settings)
+    logger.info("endpoint: %s (%s)", facts.label, facts.evidence)
+    if store is not None:
+        store.remember_model(endpoint, _facts_record(facts))
+    return facts, None
+
+
+def _counter(settings: Settings, facts: EndpointFacts) -> Callable[[str], Awaitable[int | None]]:
+    async def count(text: str) -> int | None:
+        try:
+            return await count_tokens(settings, facts, text)
+        except Exception:  # a count is a help, not a need: the estimate stands in
+            logger.debug("the server's token count failed", exc_info=True)
+            return None
+
+    return count
+
+
+def _window_source(facts: EndpointFacts) -> str:
+    """Where the probe found the window, as a message names it: the server, and the clause of
+    its evidence that states the window ("llama.cpp server b1-0c1e570: GET /props: n_ctx 4,096
+    per slot (2 slots)")."""
+    clauses = facts.evidence.split("; ")
+    stated = [c for c in clauses if facts.context_window and f"{facts.context_window:,}" in c]
+    return f"{facts.label}: {stated[0] if stated else facts.evidence}"
+
+
+def _context_window(
+    settings: Settings,
+    chosen_fields: frozenset[str],
+    facts: EndpointFacts,
+    learned: dict[str, Any] | None,
+    store: Store | None,
+    endpoint: str,
+) -> ContextWindow:
+    """The run's context window: what the server said (or a refusal taught an earlier run),
+    counted with the server's tokenizer where it has one; what the run learns is remembered."""
+    learned = learned or {}
+    tokens = learned.get("tokens") or facts.context_window
+    source = learned.get("source") if learned.get("tokens") else None
+    factor = learned.get("estimate_factor")
+    tokenizer_factor = learned.get("tokenizer_factor")
+    output_limit = learned.get("output_limit")
+
+    def remember(window: ContextWindow) -> None:
+        if store is not None:
+            store.remember_model(endpoint, _facts_record(facts), window.remembered())
+
+    window = ContextWindow(
+        tokens if isinstance(tokens, int) and tokens > 0 else None,
+        source if isinstance(source, str) else _window_source(facts),
+        ceiling=settings.max_output_tokens,
+        context_tokens=settings.context_tokens,
+        context_set="context_tokens" in chosen_fields,
+        output_set="max_output_tokens" in chosen_fields,
+        output_limit=output_limit if isinstance(output_limit, int) else None,
+        estimate_factor=float(factor) if isinstance(factor, int | float) else None,
+        tokenizer_factor=float(tokenizer_factor)
+        if isinstance(tokenizer_factor, int | float)
+        else 1.0,
+        counter=_counter(settings, facts) if facts.tokenize else None,
+        on_change=remember,
+    )
+    said = window.said_at_start()
+    if said is not None:
+        logger.warning("%s", said)
+    elif window.binds:
+        logger.info(
+            "%s: parts of at most %s prompt tokens, each answer given what the window leaves "
+            "after its prompt (at most %s)",
+            window.shown(), f"{window.prompt_budget():,}", f"{window.ceiling:,}",
+        )  # fmt: skip
+    return window
+
+
 async def _brief(
     inputs: Inputs,
     settings: Settings,
@@ -231,6 +350,7 @@ async def _brief(
     on_story: ProgressCallback | None,
     status: RunStatus,
     batch: BatchOptions | None,
+    chosen_fields: frozenset[str] = frozenset(),
 ) -> Briefing[Any]:
     deadline = _run_deadline(settings)
     stream = None
@@ -247,7 +367,6 @@ async def _brief(
     endpoint = f"{settings.base_url or 'https://api.openai.com/v1'} {settings.model}"
     learned = store.pace(endpoint) if store is not None else None
     status.limit = AdaptiveLimit(settings.concurrency, learned)
-    plan = request_plan(settings)
     run_id = None
     # What the run was given, as the record and a later `batch collect` name it.
     given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
@@ -255,6 +374,15 @@ async def _brief(
         run_id = store.start_run(given, _recorded_settings(settings), chosen.name)
     groups = group_articles(articles, embeddings=_embeddings(articles, stream))
     status.stories = len(groups)
+    # The server is asked once what it is and what its window holds, when there is work for it.
+    facts, window_learned = (
+        await _endpoint_facts(settings, store, endpoint) if groups else (None, None)
+    )
+    plan = request_plan(settings, facts)
+    # A batch's first requests are sized as always (`first_requests`): its answers must match.
+    window = None
+    if facts is not None and batch is None:
+        window = _context_window(settings, chosen_fields, facts, window_learned, store, endpoint)
     answers = None
     if batch is not None:
         try:
@@ -292,7 +420,7 @@ async def _brief(
         async with limit:
             return await extract_story(
                 group, create=create, prompts=prompts, settings=settings, profile=chosen,
-                store=store,
+                store=store, window=window, plan=plan,
             )  # fmt: skip
 
     async def brief(group: StoryGroup) -> StoryBase | FailedStory:

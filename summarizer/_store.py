@@ -11,7 +11,11 @@ reads verified answers back; the pipeline opens a run and closes it. What is sto
   the response, status, latency, tokens (cached too), transport attempt, re-ask number, and the
   verification errors that made the model answer again;
 - `answers`: for the first request of each story (or part), the answer its exchange ended with,
-  once that answer passed verification. The same request again is answered from here.
+  once that answer passed verification. The same request again is answered from here;
+- `endpoints`: per base URL and model, the pace the endpoint held; `models`, per base URL and
+  model, what the server said of itself when probed (`summarizer._probe.EndpointFacts`) and what
+  runs learned since (a context window a refusal stated, how its tokens compare with the
+  estimate), so that the next run neither probes it again nor learns it again.
 
 Credentials never go in: not the API key, and not those a base URL may carry
 (`https://user:secret@host/v1?api-key=...`): wherever the store records a base URL — a run's or a
@@ -72,7 +76,7 @@ __all__ = [
 
 logger = logging.getLogger("summarizer")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _APPLICATION_ID = 0x53554D4D  # "SUMM": marks the file as ours (PRAGMA application_id)
 _PRIVATE = 0o600
 
@@ -152,6 +156,14 @@ _MIGRATIONS = [
     ALTER TABLE runs ADD COLUMN host TEXT;
     -- Linux: boot id, pid namespace and start time, which a later process with the pid lacks
     ALTER TABLE runs ADD COLUMN process TEXT
+    """,
+    """
+    CREATE TABLE models (
+        endpoint TEXT PRIMARY KEY,       -- base URL (without credentials) and model
+        facts TEXT NOT NULL,             -- JSON: what the server said when probed
+        learned TEXT,                    -- JSON: what runs learned of its context window since
+        updated TEXT NOT NULL
+    )
     """,
 ]
 
@@ -674,6 +686,26 @@ class Store:
             (without_credentials(endpoint), in_flight, int(limited), _now()),
         )
 
+    def remember_model(
+        self, endpoint: str, facts: dict[str, Any], learned: dict[str, Any] | None = None
+    ) -> None:
+        """What `endpoint` (a base URL and a model) said of itself, and what runs learned of its
+        context window: the next run there uses them instead of probing. No credential of the
+        URL is kept, in the key or in what the server said."""
+
+        def kept(value: dict[str, Any]) -> str:
+            return without_credentials(json.dumps(value, ensure_ascii=False, default=str))
+
+        self._write(
+            "INSERT OR REPLACE INTO models (endpoint, facts, learned, updated) VALUES (?, ?, ?, ?)",
+            (
+                without_credentials(endpoint),
+                kept(facts),
+                kept(learned) if learned is not None else None,
+                _now(),
+            ),
+        )
+
     # --- reading --------------------------------------------------------------------------------
 
     def _row(self, sql: str, parameters: tuple[Any, ...]) -> Any:
@@ -696,6 +728,23 @@ class Store:
         sql = "SELECT in_flight, limited FROM endpoints WHERE endpoint = ?"
         row = self._row(sql, (without_credentials(endpoint),))
         return None if row is None else (int(row[0]), bool(row[1]))
+
+    def model(self, endpoint: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+        """What `endpoint` said of itself and what was learned of it since (`remember_model`);
+        None for one not seen before, or a record that cannot be read."""
+        row = self._row(
+            "SELECT facts, learned FROM models WHERE endpoint = ?", (without_credentials(endpoint),)
+        )
+        if row is None:
+            return None
+        try:
+            facts = json.loads(row[0])
+            learned = json.loads(row[1]) if row[1] is not None else None
+        except ValueError:
+            return None
+        if not isinstance(facts, dict) or not isinstance(learned, dict | None):
+            return None
+        return facts, learned
 
     def _as_shown(self, run: dict[str, Any], settings: Any) -> dict[str, Any]:
         """A run as it stands: `stopped` if it is recorded as running but its process is gone,

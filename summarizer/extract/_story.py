@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
+from instructor.processing.response import handle_response_model
 from pydantic import ValidationError
 
 from .._article import Article
@@ -25,7 +27,17 @@ from .._sources import build_story
 from .._store import Store
 from .._verify import articles_in_scope, drop_unverified, snap_quotes
 from ..profiles import Profile
-from ._budget import estimate_tokens
+from ._backends import RequestPlan, request_plan
+from ._budget import (
+    MEASURED_MARGIN,
+    MIN_ANSWER_TOKENS,
+    MIN_ARTICLE_TOKENS,
+    TEMPLATE_TOKENS,
+    ContextWindow,
+    PromptCount,
+    estimate_tokens,
+    stated_limits,
+)
 from ._client import RETRIED_STATUS, RequestChain, StructuredCreate, chain, citing
 from ._merge import merge_by_equality, split_to_fit
 from ._prompts import PromptSet
@@ -139,6 +151,132 @@ def _remember(store: Store | None, chains: list[RequestChain]) -> None:
             store.remember(each.first_key, last.last_response, last.last_exchange)
 
 
+# --- when the context window is what stopped a request -----------------------------------------
+
+# A story is sized again at most this many times (a window learned, a part halved) before what
+# is left of it fails; a part is halved at most `_MOST_HALVINGS` times.
+_MOST_RESIZES = 6
+_MOST_HALVINGS = 3
+
+
+class _WindowLearned(Exception):
+    """A refusal stated a limit the run did not know: the part is sized again with it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _FilledWindow(Exception):
+    """The part's request and answer did not fit the window: it is asked again in smaller
+    parts, whose answers are shorter, rather than with a larger output budget."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _refusal(error: BaseException) -> openai.APIStatusError | None:
+    """The server's refusal behind `error`, if one is (instructor may wrap it)."""
+    seen: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in seen:
+        if isinstance(cause, openai.APIStatusError):
+            return cause
+        seen.append(cause)
+        cause = cause.__cause__
+    return None
+
+
+def _learn_from_refusal(
+    error: BaseException,
+    window: ContextWindow | None,
+    counted: PromptCount | None,
+    current: RequestChain,
+    secrets: list[str],
+) -> None:
+    """A refusal that states the window (or the answer's ceiling) teaches the run: the part is
+    sized again (`_WindowLearned`); one that states what the run knew already means the request
+    did not fit anyway — a re-ask carrying the last answer, say — and the part is asked in
+    smaller parts (`_FilledWindow`). Any other refusal is left to the caller."""
+    refusal = _refusal(error)
+    if window is None or refusal is None:
+        return
+    said = server_message(refusal)
+    message = one_line(redact(clean_line(said), secrets), 200) if said else ""
+    stated = stated_limits(refusal.body, message)
+    if stated is None:
+        return
+    # What the refusal counted is the first request's prompt only if no re-ask had grown it.
+    if window.learn(stated, counted if current.sent <= 1 else None):
+        raise _WindowLearned(
+            f"the server refused a request (HTTP {refusal.status_code}): {message}"
+        )
+    if window.known:
+        raise _FilledWindow(f"a request did not fit {window.shown()}: the server said {message}")
+
+
+def _after_cut_off(
+    error: IncompleteOutputException,
+    budgets: list[int],
+    window: ContextWindow | None,
+    counted: PromptCount | None,
+    sent: int = 1,
+) -> int:
+    """The output budget to ask again with after an answer cut off (`finish_reason: length`),
+    or why not: the output limit is doubled once, never past what the window leaves; an answer
+    that filled the window is `_FilledWindow`. `sent`: the requests of the exchange, re-asks
+    included (instructor's usage is then their sum, not the last one's)."""
+    budget = budgets[-1]
+    usage = getattr(error.last_completion, "usage", None) if sent == 1 else None
+    said_prompt = getattr(usage, "prompt_tokens", None)
+    prompt = said_prompt if isinstance(said_prompt, int) and said_prompt > 0 else None
+    if prompt is None and counted is not None:
+        prompt = counted.tokens
+    if window is None or not window.known or prompt is None:
+        # Twice the room, though never past the most the model said it writes.
+        most = window.output_limit if window is not None else None
+        if len(budgets) == 1 and (most is None or most > budget):
+            logger.warning("answer cut off at %d output tokens", budget)
+            return budget * 2 if most is None else min(budget * 2, most)
+        if len(budgets) == 1:
+            raise ExtractionError(
+                f"the answer was cut off at {budget:,} output tokens, the most the model said it "
+                "writes"
+            )
+        raise ExtractionError(
+            f"the answer was cut off at {budgets[0]:,} and again at {budgets[1]:,} output tokens "
+            "(SUMMARIZER_MAX_OUTPUT_TOKENS)"
+        )
+    said_written = getattr(usage, "completion_tokens", None)
+    written = said_written if isinstance(said_written, int) and said_written > 0 else budget
+    room = window.room(prompt)
+    if sent > 1 and (budget >= room or budget < window.ceiling):
+        # A re-ask carries the last answer and what was wrong with it: its prompt is longer by
+        # about an answer, and its answer had what was left.
+        raise _FilledWindow(
+            f"the answer to a re-ask (which carries the last answer) filled {window.shown()}"
+        )
+    # A budget below the ceiling is what the window left: the answer had all it could have.
+    if window.filled(prompt, written) or budget >= room or budget < window.ceiling:
+        raise _FilledWindow(
+            f"the answer filled {window.shown()}: {prompt:,} prompt tokens and {written:,} of "
+            "answer"
+        )
+    if len(budgets) == 1:
+        more = min(budget * 2, room)
+        logger.warning(
+            "answer cut off at %d output tokens (the output limit); asked again with %d",
+            budget,
+            more,
+        )
+        return more
+    raise ExtractionError(
+        f"the answer was cut off at {budgets[0]:,} and again at {budgets[1]:,} output tokens "
+        "(SUMMARIZER_MAX_OUTPUT_TOKENS)"
+    )
+
+
 async def _extract_part(
     articles: list[Article],
     scope: dict[str, Article],
@@ -149,11 +287,15 @@ async def _extract_part(
     model: type[Extraction],
     story_id: str | None = None,
     store: Store | None = None,
+    max_tokens: int | None = None,
+    window: ContextWindow | None = None,
+    counted: PromptCount | None = None,
 ) -> _Part:
     """One model call over `articles`; quotes are verified against the whole articles `scope`.
 
     Sampling and the name of the token-limit parameter are the backend's business: the request
-    plan sets them (see `_backends`).
+    plan sets them (see `_backends`). The answer is asked to fit in `max_tokens` (by default
+    SUMMARIZER_MAX_OUTPUT_TOKENS); `counted` is the prompt as counted against the `window`.
     """
     options: dict[str, Any] = {
         "model": settings.model,
@@ -163,10 +305,13 @@ async def _extract_part(
     reasks = 0
     chains: list[RequestChain] = []
     usage = Usage()
-    for output_budget in (settings.max_output_tokens, settings.max_output_tokens * 2):
+    budgets: list[int] = []
+    budget = max_tokens if max_tokens is not None else settings.max_output_tokens
+    while True:
         # A cut-off answer is not re-asked (it would be cut off again): it is asked once more
-        # with twice the room, then reported.
-        options["max_tokens"] = output_budget
+        # with twice the room, or, when the window is what it filled, in smaller parts.
+        options["max_tokens"] = budget
+        budgets.append(budget)
         try:
             with (
                 articles_in_scope(scope),
@@ -182,24 +327,298 @@ async def _extract_part(
                     reasks += max(sent.sent - 1, 0)
                     usage.include(sent.usage)
         except InstructorRetryException as error:
+            _learn_from_refusal(error, window, counted, chains[-1], secrets)
             salvaged = _salvage(error, scope, model) if error.failed_attempts else None
             if salvaged is None:
                 raise ExtractionError(_failure_reason(error, secrets, settings.timeout)) from error
             kept, dropped = salvaged
             snapped, repaired = snap_quotes(kept, scope)
             return _Part(snapped, [*chains[-1].cut, *dropped], reasks, repaired, usage)
-        except IncompleteOutputException:
-            logger.warning("answer cut off at %d output tokens", output_budget)
+        except IncompleteOutputException as error:
+            budget = _after_cut_off(error, budgets, window, counted, chains[-1].sent)
             continue
         except openai.APIError as error:
+            _learn_from_refusal(error, window, counted, chains[-1], secrets)
             raise ExtractionError(_failure_reason(error, secrets, settings.timeout)) from error
         _remember(store, chains)
         snapped, repaired = snap_quotes(extraction, scope)
         return _Part(snapped, list(chains[-1].cut), reasks, repaired, usage)
-    raise ExtractionError(
-        f"the answer was cut off at {settings.max_output_tokens:,} and again at "
-        f"{settings.max_output_tokens * 2:,} output tokens (SUMMARIZER_MAX_OUTPUT_TOKENS)"
+
+
+# --- a story's parts ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Planned:
+    """A part as planned: its articles, the answer budget it asks, its prompt as counted."""
+
+    articles: list[Article]
+    max_tokens: int
+    counted: PromptCount | None = None
+    budget: int | None = None
+    """The prompt budget it was cut to, when not the run's (a part halved)."""
+    depth: int = 0
+    """Times it was halved after its answer filled the window."""
+    version: int = 0
+    """The window's `version` it was planned with."""
+
+
+def _text(content: Any) -> str:
+    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+
+
+class _Sizing:
+    """How one story's articles become parts: packed to SUMMARIZER_CONTEXT_TOKENS at four
+    characters a token, as always, unless a known context window binds (see `ContextWindow`);
+    then each part's prompt is counted as the server will read it and its answer capped to
+    what the window leaves."""
+
+    def __init__(
+        self,
+        prompts: PromptSet,
+        settings: Settings,
+        model: type[Extraction],
+        window: ContextWindow | None,
+        plan: RequestPlan | None,
+    ) -> None:
+        self.prompts, self.settings, self.model, self.window = prompts, settings, model, window
+        self._plan = plan
+        self._overhead: int | None = None
+
+    @property
+    def plan(self) -> RequestPlan:
+        if self._plan is None:
+            self._plan = request_plan(self.settings)
+        return self._plan
+
+    def _measure_as_always(self, articles: list[Article]) -> int:
+        return prompt_tokens(self.prompts.story_messages(articles))
+
+    def request_text(self, articles: list[Article]) -> tuple[str, int]:
+        """The prompt of the request over `articles` as the server reads it, and its messages:
+        the messages as instructor sets them for the mode (JSON mode adds the schema to the
+        system message), and the tools, which a chat template writes into the prompt (llama.cpp
+        with --jinja, vLLM, Ollama; OpenAI counts them as prompt tokens). A `response_format`
+        schema is not: the server's grammar holds it (llama.cpp's json_schema_to_grammar,
+        llama-cpp-python's `_grammar_for_response_format`, vLLM's guided decoding)."""
+        from ._client import _MODES  # the client's own mapping of modes
+
+        _, body = handle_response_model(
+            self.model,
+            mode=_MODES[self.plan.mode],
+            model=self.settings.model,
+            messages=self.prompts.story_messages(articles),
+            max_tokens=1,
+        )
+        body = self.plan.shape_request(body, list(dict.fromkeys(a.id for a in articles)))
+        messages = body.get("messages") or []
+        text = "".join(_text(message.get("content") or "") for message in messages)
+        if body.get("tools"):
+            text += json.dumps(body["tools"], ensure_ascii=False)
+        return text, len(messages)
+
+    def _characters(self, articles: list[Article]) -> tuple[int, int]:
+        messages = self.prompts.story_messages(articles)
+        return sum(len(message["content"]) for message in messages), len(messages)
+
+    def _measure(self, articles: list[Article], factor: float | None = None) -> int:
+        """A part's prompt tokens, estimated (at `factor`, or the window's); the schema and what
+        instructor adds are measured once, as characters."""
+        assert self.window is not None
+        if self._overhead is None:
+            text, _ = self.request_text([])
+            self._overhead = len(text) - self._characters([])[0]
+        characters, messages = self._characters(articles)
+        return self.window.estimate_chars(characters + self._overhead, messages, factor)
+
+    def stale(self, part: _Planned) -> bool:
+        """Whether the window changed since `part` was planned (a limit learned, a count
+        measured), so it is planned again before it is sent."""
+        return self.window is not None and part.version != self.window.version
+
+    async def parts(
+        self, articles: list[Article], *, budget: int | None = None, depth: int = 0
+    ) -> list[_Planned]:
+        """`articles` in parts, each with its answer budget."""
+        window = self.window
+        if window is None or (not window.binds and budget is None):
+            ceiling = window.ceiling if window is not None else self.settings.max_output_tokens
+            version = window.version if window is not None else 0
+            return [
+                _Planned(part, ceiling, version=version)
+                for part in split_to_fit(
+                    articles, self._measure_as_always, self.settings.context_tokens
+                )
+            ]
+        assert window.tokens is not None
+        fixed = self._measure([])
+        if fixed + MIN_ARTICLE_TOKENS + MIN_ANSWER_TOKENS + window.margin > window.tokens:
+            raise ExtractionError(
+                f"its request's fixed part (the system prompt and what the mode adds: about "
+                f"{fixed:,} tokens) leaves no room for articles and an answer in {window.shown()}"
+            )
+        budget = max(budget or window.prompt_budget(), fixed + MIN_ARTICLE_TOKENS)
+        # Where the server counts tokens, the whole is counted once, and the estimate that cuts
+        # it into parts is taken at the scale of that count: the same text is cut the same way
+        # in every run (the store answers a rerun), whatever other stories counted meanwhile.
+        whole = await window.count(*self.request_text(articles))
+        factor = None
+        if whole.exact and whole.raw > 0:
+            estimated = max(self._measure(articles, 1.0) - TEMPLATE_TOKENS * whole.messages, 1)
+            factor = whole.raw / estimated * window.tokenizer_factor * MEASURED_MARGIN
+
+        def measure(part: list[Article]) -> int:
+            return self._measure(part, factor)
+
+        planned: list[_Planned] = []
+        for part in split_to_fit(articles, measure, budget):
+            known = whole if len(part) == len(articles) and part == articles else None
+            planned.extend(await self._counted(part, budget, fixed, depth, measure, known))
+        given = budget if budget != window.prompt_budget() else None
+        for each in planned:
+            each.budget = given
+        return planned
+
+    async def _counted(
+        self,
+        part: list[Article],
+        budget: int,
+        fixed: int,
+        depth: int,
+        measure: Callable[[list[Article]], int],
+        count: PromptCount | None = None,
+        tries: int = 3,
+    ) -> list[_Planned]:
+        """`part` counted once; cut again, smaller, if the count says the estimate was short."""
+        assert self.window is not None
+        if count is None:
+            count = await self.window.count(*self.request_text(part))
+        if count.tokens > budget and tries > 0:
+            tighter = max(budget * budget // count.tokens, fixed + MIN_ARTICLE_TOKENS)
+            smaller = split_to_fit(part, measure, tighter)
+            if len(smaller) > 1:
+                planned: list[_Planned] = []
+                for piece in smaller:
+                    planned.extend(
+                        await self._counted(piece, budget, fixed, depth, measure, None, tries - 1)
+                    )
+                return planned
+        answer = self.window.answer_tokens(count.tokens)
+        return [_Planned(part, answer, count, depth=depth, version=self.window.version)]
+
+    async def again(self, parts: list[_Planned]) -> list[_Planned]:
+        """`parts` planned again with what the window knows now, as one: the pieces of an
+        article cut in two are put back together first, so that what is planned is what a run
+        that knew the window from its start would plan (and the store answers it next time)."""
+        articles: list[Article] = []
+        for article in (article for part in parts for article in part.articles):
+            if articles and articles[-1].id == article.id:
+                body = articles[-1].body + "\n\n" + article.body
+                articles[-1] = articles[-1].model_copy(update={"body": body})
+            else:
+                articles.append(article)
+        return await self.parts(articles, budget=parts[0].budget, depth=parts[0].depth)
+
+    async def halved(self, part: _Planned) -> list[_Planned] | None:
+        """`part` in parts with half its article text each, for answers half as long; None when
+        it has been halved enough or cannot be cut."""
+        if self.window is None or not self.window.known or part.depth >= _MOST_HALVINGS:
+            return None
+        fixed = self._measure([])
+        prompt = part.counted.tokens if part.counted is not None else self._measure(part.articles)
+        budget = fixed + max((prompt - fixed) // 2, 1)
+        try:
+            smaller = await self.parts(part.articles, budget=budget, depth=part.depth + 1)
+        except ExtractionError:
+            return None
+        return smaller if len(smaller) > 1 else None
+
+
+@dataclass
+class _Outcomes:
+    """What a story's parts came to, in the order they were done."""
+
+    extractions: list[Extraction] = field(default_factory=list)
+    dropped: list[DroppedItem | tuple[int, list[Article], ExtractionError]] = field(
+        default_factory=list
     )
+    """What each part dropped, and each failed part (its number, articles and error)."""
+    failed: list[tuple[int, list[Article], ExtractionError]] = field(default_factory=list)
+    parts: int = 0
+    reasks: int = 0
+    quotes_repaired: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+    def done(self, outcome: _Part) -> None:
+        self.parts += 1
+        self.extractions.append(outcome.extraction)
+        self.dropped.extend(outcome.dropped)
+        self.reasks += outcome.reasks
+        self.quotes_repaired += outcome.quotes_repaired
+        self.usage.include(outcome.usage)
+
+    def failure(self, articles: list[Article], error: ExtractionError) -> None:
+        self.parts += 1
+        self.failed.append((self.parts, articles, error))
+        self.dropped.append(self.failed[-1])
+
+    def dropped_items(self) -> list[DroppedItem]:
+        """What the parts dropped, in order, a failed part listed where it stood."""
+        items = []
+        for each in self.dropped:
+            if isinstance(each, DroppedItem):
+                items.append(each)
+                continue
+            number, articles, error = each
+            ids = ", ".join(dict.fromkeys(a.id for a in articles))
+            summary = f"part {number} of {self.parts} (articles {ids})"
+            items.append(DroppedItem(kind="part", summary=summary, reason=str(error)))
+        return items
+
+
+async def _extract_parts(
+    group: StoryGroup,
+    sizing: _Sizing,
+    extract: Callable[[_Planned], Awaitable[_Part]],
+) -> _Outcomes:
+    """Every part of the story asked, in order. A part whose window was learned meanwhile is
+    planned again; one whose answer filled the window is asked in smaller parts."""
+    outcomes = _Outcomes()
+    pending = await sizing.parts(list(group.originals))
+    resized = 0
+    while pending:
+        part = pending.pop(0)
+        try:
+            if sizing.stale(part):
+                # It and the parts planned with it, while they were cut to the same budget.
+                same = [part]
+                while pending and sizing.stale(pending[0]) and pending[0].budget == part.budget:
+                    same.append(pending.pop(0))
+                pending[:0] = await sizing.again(same)
+                continue
+            outcomes.done(await extract(part))
+        except _WindowLearned as learned:
+            resized += 1
+            if resized > _MOST_RESIZES:
+                outcomes.failure(part.articles, ExtractionError(learned.reason))
+                continue
+            logger.warning("story %s: %s; its parts are sized again", group.id, learned.reason)
+            pending.insert(0, part)  # stale now: planned again when its turn comes
+        except _FilledWindow as filled:
+            resized += 1
+            smaller = await sizing.halved(part) if resized <= _MOST_RESIZES else None
+            if smaller is None:
+                reason = filled.reason + (", even in smaller parts" if part.depth else "")
+                outcomes.failure(part.articles, ExtractionError(reason))
+                continue
+            logger.warning(
+                "story %s: %s; asked again in %d smaller parts", group.id, filled.reason,
+                len(smaller),
+            )  # fmt: skip
+            pending[:0] = smaller
+        except ExtractionError as error:
+            outcomes.failure(part.articles, error)
+    return outcomes
 
 
 async def extract_story(
@@ -210,59 +629,44 @@ async def extract_story(
     settings: Settings,
     profile: Profile,
     store: Store | None = None,
+    window: ContextWindow | None = None,
+    plan: RequestPlan | None = None,
 ) -> StoryBase:
     """The verified story of `group`; `ExtractionError` when nothing usable came back.
 
     Duplicates are left out: the model reads each text once, and cites the original. A story
     over the context budget is extracted in parts, one call each, and the parts merged; a part
-    that fails is reported in the story, and the story fails only when every part does.
+    that fails is reported in the story, and the story fails only when every part does. With a
+    `window` (the run's knowledge of the model's context window; see `ContextWindow`), parts are
+    sized to it and answers capped to what it leaves; `plan` is the run's request plan.
     """
-    originals = list(group.originals)
-    scope = {article.id: article for article in originals}
+    scope = {article.id: article for article in group.originals}
+    sizing = _Sizing(prompts, settings, profile.extraction, window, plan)
 
-    def measure(articles: list[Article]) -> int:
-        return prompt_tokens(prompts.story_messages(articles))
+    async def extract(part: _Planned) -> _Part:
+        return await _extract_part(
+            part.articles, scope, create=create, prompts=prompts, settings=settings,
+            model=profile.extraction, story_id=group.id, store=store, max_tokens=part.max_tokens,
+            window=window, counted=part.counted,
+        )  # fmt: skip
 
-    parts = split_to_fit(originals, measure, settings.context_tokens)
-    extractions: list[Extraction] = []
-    dropped: list[DroppedItem] = []
-    failures: list[str] = []
-    reasks = quotes_repaired = 0
-    usage = Usage()
-    for number, part in enumerate(parts, start=1):
-        try:
-            outcome = await _extract_part(
-                part,
-                scope,
-                create=create,
-                prompts=prompts,
-                settings=settings,
-                model=profile.extraction,
-                story_id=group.id,
-                store=store,
-            )
-        except ExtractionError as error:
-            if len(parts) == 1:
-                raise
-            failures.append(str(error))
-            ids = ", ".join(dict.fromkeys(a.id for a in part))
-            summary = f"part {number} of {len(parts)} (articles {ids})"
-            dropped.append(DroppedItem(kind="part", summary=summary, reason=str(error)))
-            continue
-        extractions.append(outcome.extraction)
-        dropped.extend(outcome.dropped)
-        reasks += outcome.reasks
-        quotes_repaired += outcome.quotes_repaired
-        usage.include(outcome.usage)
-    if not extractions:
-        raise ExtractionError(f"every one of its {len(parts)} parts failed: {failures[0]}")
-    if len(parts) > 1:
-        logger.info("story %s: extracted in %d parts and merged", group.id, len(parts))
-    merged = (profile.merge or merge_by_equality)(extractions)
-    story = build_story(merged, group, profile.story, dropped)
+    outcomes = await _extract_parts(group, sizing, extract)
+    if not outcomes.extractions:
+        if outcomes.parts == 1:
+            raise outcomes.failed[0][2]
+        first = outcomes.failed[0][2]
+        raise ExtractionError(f"every one of its {outcomes.parts} parts failed: {first}")
+    if outcomes.parts > 1:
+        logger.info("story %s: extracted in %d parts and merged", group.id, outcomes.parts)
+    merged = (profile.merge or merge_by_equality)(outcomes.extractions)
+    story = build_story(merged, group, profile.story, outcomes.dropped_items())
     if profile.finish is not None:
         story = profile.finish(story)
     # Every profile's headline and bottom line are checked, a user's own too (it is idempotent).
     story = with_checked_summary(story)
-    update = {"reasks": reasks, "quotes_repaired": quotes_repaired, "usage": usage}
+    update = {
+        "reasks": outcomes.reasks,
+        "quotes_repaired": outcomes.quotes_repaired,
+        "usage": outcomes.usage,
+    }
     return story.model_copy(update=update)
