@@ -143,7 +143,8 @@ class Settings(BaseSettings):
         # 5,000 tokens and can reach 8,000; 16,384 is also gpt-4o(-mini)'s own ceiling.
         default=16_384,
         ge=256,
-        description="Longest answer per request; doubled once if cut off.",
+        description="Longest answer per request; doubled once if cut off, and never more than "
+        "the model's context window leaves after the prompt.",
     )
     max_run_tokens: int | None = Field(
         default=None, ge=1, description="Tokens the whole run may use; calls stop before passing."
@@ -169,7 +170,9 @@ class Settings(BaseSettings):
     context_tokens: int = Field(
         default=100_000,
         ge=1000,
-        description="Most prompt tokens one request may carry (estimated at 4 characters a token).",
+        description="Most prompt tokens one request may carry (counted by the server where it "
+        "can, else estimated at 4 characters a token); a smaller context window the server "
+        "states sizes the parts instead, unless this is set.",
     )
     prompts_dir: Path | None = None
     max_file_bytes: int = Field(
