@@ -60,9 +60,9 @@ from ._settings import Backend, Settings
 from .extract._backends import hosted_backend
 
 __all__ = [
+    "EndpointFacts",
     "HOSTED_WINDOWS",
     "PROBE_SECONDS",
-    "EndpointFacts",
     "count_request_tokens",
     "count_tokens",
     "probe_endpoint",

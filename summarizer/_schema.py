@@ -81,10 +81,36 @@ class Usage(BaseModel):
     quotes_repaired: int = Field(
         default=0, description="Quotes replaced by their article's exact words."
     )
+    # Shown only when something was timed (a streamed answer): a briefing made from the store,
+    # a replay or a hosted API's unstreamed answers reads as before.
+    timed_output_tokens: int = Field(
+        default=0,
+        exclude_if=lambda value: value == 0,
+        description="Output tokens of the streamed answers, whose generation was timed.",
+    )
+    output_seconds: float = Field(
+        default=0.0,
+        exclude_if=lambda value: value == 0,
+        description="Seconds the streamed answers took from their first token to their last: "
+        "timed_output_tokens / output_seconds is the model's speed in tokens a second.",
+    )
 
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def output_tokens_per_second(self) -> float | None:
+        """How fast the model wrote its streamed answers; None when none was timed."""
+        if self.output_seconds <= 0:
+            return None
+        return self.timed_output_tokens / self.output_seconds
+
+    def timed(self, tokens: int, seconds: float) -> None:
+        """Count a streamed answer of `tokens` written in `seconds` (first token to last)."""
+        if tokens > 0 and seconds > 0:
+            self.timed_output_tokens += tokens
+            self.output_seconds += seconds
 
     def add(self, usage: Any) -> None:
         self.requests += 1
@@ -99,6 +125,7 @@ class Usage(BaseModel):
         for name in ("requests", "cache_hits", "retries", "prompt_tokens", "completion_tokens"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.cached_tokens += other.cached_tokens
+        self.timed(other.timed_output_tokens, other.output_seconds)
         if other.cost_usd is not None:
             self.cost_usd = (self.cost_usd or 0.0) + other.cost_usd
 

@@ -110,8 +110,11 @@ class Settings(BaseSettings):
     timeout: float = Field(
         default=120.0,
         gt=0,
-        description="Seconds one attempt at a request may take, from sending it to the answer's "
-        "last byte, however slowly the server sends.",
+        description="Seconds a streamed answer may stay silent (no token); unstreamed, seconds "
+        "one attempt may take, from sending it to the answer's last byte.",
+    )
+    stream: bool | None = Field(
+        default=None, description="Stream the answers; by default from local servers only."
     )
     run_timeout: float | None = Field(
         default=None,

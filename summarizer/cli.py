@@ -419,7 +419,9 @@ def brief(
                 else f"{_count(spent.requests, 'request')}"
             )
             articles = _count(len(group.articles), "article")
-            _stderr.print(f"  {count}briefed: {headline} ({articles}; {how})")
+            speed = spent.output_tokens_per_second
+            pace = f"; {speed:.0f} tokens a second" if speed is not None else ""
+            _stderr.print(f"  {count}briefed: {headline} ({articles}; {how}{pace})")
         else:
             headline, reason = escape(clean_line(group.headline)), escape(clean_line(result.reason))
             _stderr.print(f"  {count}[bold red]not briefed[/]: {headline}: {reason}")
@@ -469,9 +471,11 @@ class _RunColumn(ProgressColumn):
         usage = self.status.usage
         cost = f" · ${usage.cost_usd:.4f}" if usage.cost_usd is not None else ""
         cached = f" · {usage.cache_hits} from the store" if usage.cache_hits else ""
+        speed = usage.output_tokens_per_second
+        pace = f" · {speed:.0f} tokens/s" if speed is not None else ""
         return Text(
             f"{self.status.in_flight} in flight · {usage.retries} retries · "
-            f"{usage.total_tokens:,} tokens{cost}{cached}"
+            f"{usage.total_tokens:,} tokens{pace}{cost}{cached}"
         )
 
 

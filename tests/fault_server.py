@@ -15,6 +15,18 @@ every attempt, among the above and the hostile answers a broken gateway or serve
 (`HOSTILE`): an HTTP 200 whose body is an error, an HTML page or not UTF-8; a body trickled a
 byte at a time, or of 50 MB (with or without a length), or compressed though not asked to be; an
 answer of thousands of items or of enormous texts; a redirect to another server.
+
+A request with `"stream": true` is answered as OpenAI-compatible servers stream (`STREAMING`
+says how each outcome goes then): server-sent events over chunked HTTP, a `data: {chunk}` event
+a piece of the answer (`piece_chars` characters, `token_interval` seconds apart), a last chunk
+with the finish reason, a usage chunk when `stream_options.include_usage` asks for one, and
+`data: [DONE]`. Tool calls come as OpenAI sends them (the call's id and name in the first delta,
+then arguments only) or, with `tool_deltas="repeat"`, as llama-cpp-python's server does (id and
+name again in every delta, beside a deprecated `function_call`); `line_end="\r\n"` writes the
+events as sse-starlette does. The streaming faults: a model that goes silent after
+`silent_after` pieces, a server that sends keep-alive comments or empty chunks and never a token,
+one that never stops, one whose pieces are enormous, an error event mid-stream, a stream cut
+off, and llama-cpp-python's HTTP 500 for a request it cannot validate.
 """
 
 from __future__ import annotations
@@ -28,7 +40,8 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -53,11 +66,37 @@ HOSTILE = (
     "redirect",  # 307 to `redirect_to`, another server
     "same_origin_redirect",  # 307 to this server's own path, answered there
 )
+STREAMING = (
+    "silent_after",  # `silent_after` pieces, then no byte for `stall_seconds`
+    "keepalive",  # headers, then only keep-alive comments, every `keepalive_interval` seconds
+    "empty_chunks",  # headers, then chunks whose delta holds no text, as often
+    "endless",  # pieces of answer, `token_interval` apart, that never end
+    "huge_pieces",  # pieces of `huge_piece_bytes` each, past any limit
+    "stream_error",  # `silent_after` pieces, then llama.cpp's error event, and the end
+    "stream_cut",  # `silent_after` pieces, then the connection closed mid-stream
+    "validation_500",  # llama-cpp-python's HTTP 500 for a request its model does not validate
+)
+# llama_cpp/server/errors.py wraps the route's every exception, FastAPI's validation of the
+# request too, as an "internal_server_error" with the exception's text (captured from
+# llama-cpp-python 0.3.36 sent `response_format: {"type": "json_schema", ...}`).
+VALIDATION_500 = {
+    "error": {
+        "message": "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', "
+        "'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", "
+        "'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}\n\n  File "
+        '"/venv/lib/python3.11/site-packages/llama_cpp/server/app.py", line 376, in '
+        "create_chat_completion\n    POST /v1/chat/completions",
+        "type": "internal_server_error",
+        "param": None,
+        "code": None,
+    }
+}
 HTML_PAGE = (
     "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
     "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 _PLACEHOLDER = "HEADLINEPLACEHOLDER"
+_STREAM_FIELDS = re.compile(rb',"stream":true(?:,"stream_options":\{[^{}]*\})?')
 
 _ARTICLE = re.compile(
     r"<<<ARTICLE (?P<fence>\w+)>>>\nid: (?P<id>\w+)\n.*?headline: (?P<headline>[^\n]*)\n\n"
@@ -95,6 +134,19 @@ def valid_answer(request: dict[str, Any]) -> str:
     )
 
 
+@dataclass
+class StreamRecord:
+    """One streamed answer as the server saw it: its outcome, the pieces it wrote, how long the
+    client stayed, whether the client left before the end, and how long the request waited for
+    the server's one slot before that (`one_at_a_time`)."""
+
+    outcome: str
+    pieces: int
+    lasted: float
+    left: bool
+    waited: float = 0.0
+
+
 def tool_completion(request: dict[str, Any], arguments: str, finish: str) -> dict[str, Any]:
     """A chat completion that calls the request's tool with `arguments`."""
     tool = request["tools"][0]["function"]["name"]
@@ -118,6 +170,13 @@ def tool_completion(request: dict[str, Any], arguments: str, finish: str) -> dic
         ],
         "usage": {"prompt_tokens": 500, "completion_tokens": 100, "total_tokens": 600},
     }
+
+
+def content_completion(request: dict[str, Any], content: str, finish: str) -> dict[str, Any]:
+    """A chat completion that answers in its message's content (the JSON modes)."""
+    completion = tool_completion({"tools": [{"function": {"name": "-"}}]} | request, "", finish)
+    completion["choices"][0]["message"] = {"role": "assistant", "content": content}
+    return completion
 
 
 class FaultServer(LoopbackServer):
@@ -144,6 +203,16 @@ class FaultServer(LoopbackServer):
         many_items: int = 5_000,
         html_title: str = "502 Bad Gateway",
         redirect_to: str | None = None,
+        stream_answers: bool = True,
+        piece_chars: int = 64,
+        token_interval: float = 0.0,
+        tool_deltas: str = "openai",
+        line_end: str = "\n",
+        silent_after: int = 5,
+        keepalive_interval: float = 0.05,
+        huge_piece_bytes: int = 1_000_000,
+        usage: tuple[int, int] = (500, 100),
+        one_at_a_time: bool = False,
     ) -> None:
         self.seed, self.failure_rate, self.malformed_rate = seed, failure_rate, malformed_rate
         self.faults, self.malformed = tuple(faults), tuple(malformed)
@@ -166,6 +235,17 @@ class FaultServer(LoopbackServer):
             many_items,
         )
         self.html_title, self.redirect_to = html_title, redirect_to
+        # Whether `"stream": true` is honoured; a server that ignores it answers whole.
+        self.stream_answers = stream_answers
+        self.piece_chars, self.token_interval = piece_chars, token_interval
+        self.tool_deltas, self.line_end = tool_deltas, line_end
+        self.silent_after, self.keepalive_interval = silent_after, keepalive_interval
+        self.huge_piece_bytes = huge_piece_bytes
+        self.usage = usage  # the prompt and completion tokens every answer reports
+        self.streams: list[StreamRecord] = []
+        # One slot, as llama.cpp's server started without --parallel: a request waits, without
+        # a byte, until the one before it is answered.
+        self._slot = threading.Lock() if one_at_a_time else contextlib.nullcontext()
         # Each trickled answer: how long the client stayed, and how many bytes it got meanwhile.
         self.trickles: list[tuple[float, int]] = []
         # Bytes of the huge answers written before the client left.
@@ -212,7 +292,9 @@ class FaultServer(LoopbackServer):
                         server.outcomes[outcome] += 1
                     if server.latency:
                         time.sleep(server.latency)
-                    server._answer(self, outcome, request)
+                    self.arrived = time.monotonic()
+                    with server._slot:
+                        server._answer(self, outcome, request)
                 finally:
                     with server._lock:
                         server.in_flight -= 1
@@ -225,7 +307,9 @@ class FaultServer(LoopbackServer):
             for needle, outcome in self.outcome_for.items():
                 if needle in text:
                     return outcome
-        digest = hashlib.sha256(raw).hexdigest()
+        # The draw follows the request as asked, not how its answer is carried: the same with
+        # `"stream": true` (which the openai client writes after the rest) as without.
+        digest = hashlib.sha256(_STREAM_FIELDS.sub(b"", raw)).hexdigest()
         with self._lock:
             self._seen[digest] += 1
             attempt = self._seen[digest]
@@ -242,6 +326,19 @@ class FaultServer(LoopbackServer):
     def _answer(
         self, handler: BaseHTTPRequestHandler, outcome: str, request: dict[str, Any]
     ) -> None:
+        if outcome == "validation_500":
+            send_json(handler, 500, VALIDATION_500, HEADERS)
+            return
+        streamed = self.stream_answers and request.get("stream") is True
+        if outcome in STREAMING or (streamed and outcome not in HOSTILE):
+            if outcome == "stall":
+                time.sleep(self.stall_seconds)  # no byte, not even the headers
+                outcome = "ok"
+            if outcome in {"429", "500", "502", "503", "401", "drop"}:
+                pass  # an error before the stream starts is sent as it is unstreamed
+            else:
+                self._stream(handler, outcome, request)
+                return
         if outcome in HOSTILE:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self._hostile(handler, outcome, request)  # the client may give up, as it should
@@ -264,15 +361,99 @@ class FaultServer(LoopbackServer):
                 headers |= {"retry-after-ms": str(self.retry_after_ms), "retry-after": str(seconds)}
             send_json(handler, status, {"error": {"message": message, "type": "fault"}}, headers)
             return
-        arguments, finish = valid_answer(request), "tool_calls"
-        if outcome == "not_json":
-            arguments = arguments[: len(arguments) // 2]
-        elif outcome == "missing_fields":
-            arguments = json.dumps({"headline": "Only a headline"})
-        elif outcome == "length":
-            arguments, finish = arguments[: len(arguments) // 3], "length"
-        body = tool_completion(request, arguments, finish)
+        arguments, finish = _answer_text(request, outcome)
+        if self.token_interval:  # the model writes as slowly unstreamed, and sends it at the end
+            time.sleep(self.token_interval * -(-len(arguments) // self.piece_chars))
+        if "tools" in request:
+            body = tool_completion(request, arguments, finish)
+        else:
+            body = content_completion(request, arguments, finish)
+        body["usage"] = self._usage()
         send_json(handler, 200, body, {AUTHORED_HEADER: "tests/fault_server.py"})
+
+    def _usage(self) -> dict[str, int]:
+        prompt, completion = self.usage
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+
+    # --- streamed answers ----------------------------------------------------------------------
+
+    def _stream(
+        self, handler: BaseHTTPRequestHandler, outcome: str, request: dict[str, Any]
+    ) -> None:
+        """Answer as a stream of server-sent events over chunked HTTP; record how it went."""
+        started, pieces, left = time.monotonic(), 0, False
+        events = _Events(handler, self.line_end)
+        try:
+            handler.send_response(200)
+            handler.send_header("content-type", "text/event-stream; charset=utf-8")
+            handler.send_header("transfer-encoding", "chunked")
+            handler.send_header("cache-control", "no-cache")
+            handler.send_header(AUTHORED_HEADER, "tests/fault_server.py")
+            handler.end_headers()
+            for _ in self._stream_events(events, outcome, request):
+                pieces += 1
+        except (BrokenPipeError, ConnectionResetError):
+            left = True
+        finally:
+            handler.close_connection = True
+            with self._lock:
+                waited = started - getattr(handler, "arrived", started)
+                lasted = time.monotonic() - started
+                self.streams.append(StreamRecord(outcome, pieces, lasted, left, waited))
+
+    def _stream_events(
+        self, events: _Events, outcome: str, request: dict[str, Any]
+    ) -> Iterator[None]:
+        """Write the events of `outcome`; yield after each piece of answer."""
+        chunk = _ChunkMaker(request)
+        if outcome == "keepalive":
+            events.data(chunk.delta({"role": "assistant", "content": ""}))
+            while True:
+                events.comment()
+                time.sleep(self.keepalive_interval)
+        if outcome == "empty_chunks":
+            while True:
+                events.data(chunk.delta({"content": ""}))
+                time.sleep(self.keepalive_interval)
+        if outcome == "huge_pieces":
+            while True:
+                events.data(chunk.delta({"content": "x" * self.huge_piece_bytes}))
+                yield
+        text, finish = _answer_text(request, "ok" if outcome in STREAMING else outcome)
+        if outcome == "endless":
+            text = (text + " ") * 1000
+        uses_tools = "tools" in request
+        events.data(chunk.delta({"role": "assistant", "content": None if uses_tools else ""}))
+        for number, start in enumerate(range(0, len(text), self.piece_chars)):
+            if number == self.silent_after and outcome in (
+                "silent_after",
+                "stream_error",
+                "stream_cut",
+            ):
+                if outcome == "stream_error":
+                    error = {"code": 500, "message": "the slot was lost", "type": "server_error"}
+                    events.data({"error": error})
+                    events.end()
+                    return
+                if outcome == "stream_cut":
+                    events.cut()
+                    return
+                time.sleep(self.stall_seconds)  # silent: not a byte
+            piece = text[start : start + self.piece_chars]
+            events.data(chunk.piece(piece, first=number == 0, repeat=self.tool_deltas == "repeat"))
+            yield
+            if self.token_interval:
+                time.sleep(self.token_interval)
+        events.data(chunk.delta({}, finish=finish))
+        options = request.get("stream_options") or {}
+        if options.get("include_usage"):
+            events.data(chunk.usage(self._usage()))
+        events.data_text("[DONE]")
+        events.end()
 
     def _hostile(
         self, handler: BaseHTTPRequestHandler, outcome: str, request: dict[str, Any]
@@ -380,6 +561,88 @@ class FaultServer(LoopbackServer):
         finally:
             with self._lock:
                 self.huge_written.append(written)
+
+
+def _answer_text(request: dict[str, Any], outcome: str) -> tuple[str, str]:
+    """The answer's text (tool arguments, or content) for `outcome`, and its finish reason."""
+    arguments, finish = valid_answer(request), "tool_calls" if "tools" in request else "stop"
+    if outcome == "not_json":
+        arguments = arguments[: len(arguments) // 2]
+    elif outcome == "missing_fields":
+        arguments = json.dumps({"headline": "Only a headline"})
+    elif outcome == "length":
+        arguments, finish = arguments[: len(arguments) // 3], "length"
+    return arguments, finish
+
+
+class _ChunkMaker:
+    """The chunks of one streamed answer to `request`, shaped as OpenAI's."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.request = request
+        tools = request.get("tools") or []
+        self.tool = tools[0]["function"]["name"] if tools else None
+
+    def _chunk(self, choices: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "id": "chatcmpl-fault",
+            "object": "chat.completion.chunk",
+            "created": 1763424000,
+            "model": self.request.get("model", "unknown"),
+            "system_fingerprint": "authored",
+            "choices": choices,
+        }
+
+    def delta(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return self._chunk(
+            [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]
+        )
+
+    def piece(self, text: str, *, first: bool, repeat: bool) -> dict[str, Any]:
+        """A piece of the answer: content, or a tool call's arguments."""
+        if self.tool is None:
+            return self.delta({"content": text})
+        call: dict[str, Any] = {"index": 0, "function": {"arguments": text}}
+        if first or repeat:
+            call |= {"id": "call_fault", "type": "function"}
+            call["function"] = {"name": self.tool, "arguments": text}
+        delta: dict[str, Any] = {"tool_calls": [call]}
+        if repeat:  # llama-cpp-python: the deprecated function_call beside, every time
+            delta |= {"role": None, "content": None, "function_call": dict(call["function"])}
+        return self.delta(delta)
+
+    def usage(self, usage: dict[str, int]) -> dict[str, Any]:
+        return self._chunk([]) | {"usage": usage}
+
+
+class _Events:
+    """Server-sent events written as chunks of a chunked HTTP body."""
+
+    def __init__(self, handler: BaseHTTPRequestHandler, line_end: str) -> None:
+        self.handler, self.line_end = handler, line_end.encode()
+
+    def _write(self, data: bytes) -> None:
+        self.handler.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.handler.wfile.flush()
+
+    def data(self, chunk: dict[str, Any]) -> None:
+        self.data_text(json.dumps(chunk))
+
+    def data_text(self, text: str) -> None:
+        self._write(b"data: " + text.encode() + self.line_end * 2)
+
+    def comment(self) -> None:
+        self._write(b":" + self.line_end * 2)  # llama.cpp's keep-alive
+
+    def end(self) -> None:
+        self.handler.wfile.write(b"0\r\n\r\n")
+        self.handler.wfile.flush()
+
+    def cut(self) -> None:
+        """Close the connection mid-body: no closing chunk."""
+        self.handler.wfile.flush()
+        with contextlib.suppress(OSError):
+            self.handler.connection.shutdown(2)
 
 
 def _send_bytes(

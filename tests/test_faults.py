@@ -1,7 +1,9 @@
 """Under faults: a day of 20 stories completes, every story accounted for, retries bounded.
 
 These run live against `tests/fault_server.py` on a loopback port (no cassette: the faults are
-the point), with fixed seeds so that every run is the same.
+the point), with fixed seeds so that every run is the same. The server's port makes it a
+generic local server, whose answers are streamed; `HOSTED` settings make the requests a hosted
+API's, unstreamed, each attempt with its deadline to the answer's last byte.
 """
 
 from __future__ import annotations
@@ -21,9 +23,14 @@ KNOWN_REASONS = (
     "the model endpoint answered HTTP",
     "could not connect to the model endpoint",
     "the model endpoint timed out",
+    "the model endpoint sent no token",  # a stall, streamed: not sent again (test_streaming.py)
     "the answer was cut off",
     "the model's answer could not be used",
 )
+
+
+# Groq: a hosted API (not streamed) that takes tool calls, as the fault server answers them.
+HOSTED = {"backend": "groq"}
 
 
 def write_day(folder: Path, stories: int = STORIES, seed: int = 3) -> list[Path]:
@@ -150,7 +157,7 @@ def test_retries_stop_at_the_time_bound_before_the_attempt_bound(tmp_path: Path)
     with FaultServer(failure_rate=1.0, faults=["stall"], stall_seconds=5) as server:
         briefing = summarize(
             [tmp_path],
-            settings=settings(server, timeout=0.3, max_attempts=50, max_retry_time=1.0),
+            settings=settings(server, timeout=0.3, max_attempts=50, max_retry_time=1.0, **HOSTED),
         )
     (failed,) = briefing.failed_stories
     assert failed.reason == (
