@@ -1,0 +1,76 @@
+"""A real server's exchange, as the proxy kept it, written as a cassette: vcrpy's own cassette
+with the project's options (`summarizer._replay.vcr_options`: the readable YAML, the request
+scrubber that keeps only content-type and accept and drops the loopback port, the response
+scrubber that drops secrets and churn), so it replays with `summarizer brief --replay` and in
+the offline suite like every other cassette.
+
+Every model answer carries `x-summarizer-origin` (which model, which server and version, which
+machine, which day), and the cassette's metadata says the same at more length: these answers are
+a real model's output, not written by us.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import vcr
+from vcr.cassette import Cassette
+from vcr.request import Request
+
+from summarizer._replay import ORIGIN_HEADER, configure_vcr, vcr_options
+
+from .recording_proxy import Exchange
+
+__all__ = ["write_cassette"]
+
+
+def _is_model_answer(exchange: Exchange) -> bool:
+    return exchange.method == "POST" and exchange.path.endswith("/chat/completions")
+
+
+def _response(exchange: Exchange, origin: str) -> dict[str, Any]:
+    headers: dict[str, list[str]] = {}
+    for name, value in exchange.response_headers:
+        headers.setdefault(name, []).append(value)
+    if _is_model_answer(exchange):
+        headers[ORIGIN_HEADER] = [origin]
+    return {
+        "status": {"code": exchange.status, "message": exchange.reason},
+        "headers": headers,
+        "body": {"string": exchange.response_body},
+    }
+
+
+def write_cassette(
+    path: Path, exchanges: list[Exchange], *, origin: str, metadata: dict[str, Any]
+) -> int:
+    """Write the answered `exchanges` to the cassette at `path` (replacing it); return how many.
+
+    A request the server never answered (the tool gave up, the proxy could not reach the
+    server) has nothing to replay and is left out; the contract tests fail on it anyway.
+    """
+    recorder = vcr.VCR(**vcr_options())
+    configure_vcr(recorder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    config = recorder.get_merged_config(path=str(path), record_mode="all")
+    for unused in ("path_transformer", "func_path_generator", "record_on_exception"):
+        config.pop(unused, None)
+    cassette = Cassette(**config)
+    kept = 0
+    for exchange in exchanges:
+        if exchange.status is None or not exchange.complete:
+            continue
+        # The proxy saw the path alone; the URL is the loopback one the scrubber takes the port
+        # off, as a cassette recorded in the offline suite has it.
+        uri = f"http://127.0.0.1:1{exchange.path}"
+        request = Request(
+            exchange.method, uri, exchange.request_body or None, dict(exchange.request_headers)
+        )
+        cassette.append(request, _response(exchange, origin))
+        kept += 1
+    for key, value in metadata.items():
+        cassette.get_metadata(key, value)
+    cassette._save(force=True)
+    return kept
