@@ -36,7 +36,9 @@ __all__ = [
     "AnswerTooLarge",
     "ChunkAssembly",
     "EventStreamDecoder",
+    "ModelRepeatsItself",
     "ModelWentSilent",
+    "RECENT_CHARACTERS",
     "RedirectRefused",
     "RequestRefused",
     "STREAMED_BYTES_PER_TOKEN",
@@ -79,6 +81,16 @@ class AnswerTooLarge(UnusableAnswer):
 
 class RedirectRefused(UnusableAnswer):
     """The endpoint redirected to another origin: the request is not sent there."""
+
+
+class ModelRepeatsItself(UnusableAnswer):
+    """A streamed answer went round in a loop (`extract._limits.repeats_itself`): it is not read
+    further, and the same request is not sent again — it would loop again. `tokens`: what had
+    come when it was stopped."""
+
+    def __init__(self, reason: str, request: httpx2.Request, *, tokens: int) -> None:
+        super().__init__(reason, request, transient=False)
+        self.tokens = tokens
 
 
 class ModelWentSilent(UnusableAnswer):
@@ -483,6 +495,8 @@ def _once(current: str | None, given: object) -> str | None:
 
 
 _CHUNK_FIELDS = frozenset({"id", "object", "created", "model", "choices", "usage"})
+# What `ChunkAssembly.recent_text` keeps: enough for the loop test's 4,000 bytes of the tail.
+RECENT_CHARACTERS = 4_000
 
 
 class ChunkAssembly:
@@ -500,9 +514,22 @@ class ChunkAssembly:
     def __init__(self) -> None:
         self.pieces = 0
         self.usage: dict[str, Any] | None = None
+        self._recent: list[str] = []
+        self._recent_chars = 0
         self._first: dict[str, Any] = {}
         self._extra: dict[str, Any] = {}
         self._choices: dict[int, _ChoiceParts] = {}
+
+    def recent_text(self) -> str:
+        """The answer's latest text, whatever part of the message it went to: at least the last
+        `RECENT_CHARACTERS` of it (all of it when shorter)."""
+        return "".join(self._recent)
+
+    def _heard(self, text: str) -> None:
+        self._recent.append(text)
+        self._recent_chars += len(text)
+        while self._recent and self._recent_chars - len(self._recent[0]) >= RECENT_CHARACTERS:
+            self._recent_chars -= len(self._recent.pop(0))
 
     @property
     def finished(self) -> bool:
@@ -545,16 +572,19 @@ class ChunkAssembly:
             elif key == "tool_calls":
                 for place, call in enumerate(value if isinstance(value, list) else []):
                     if isinstance(call, dict):
-                        carried = self._add_tool_call(parts, call, place) or carried
+                        carried = self._add_tool_call(parts, call, place, self._heard) or carried
             elif key != "function_call" and isinstance(value, str) and value:
                 # content, refusal, reasoning_content: text. The deprecated function_call only
                 # repeats tool_calls where a server sends both (llama-cpp-python does).
                 parts.texts.setdefault(key, []).append(value)
+                self._heard(value)
                 carried = True
         return carried
 
     @staticmethod
-    def _add_tool_call(parts: _ChoiceParts, call: Mapping[str, Any], place: int) -> bool:
+    def _add_tool_call(
+        parts: _ChoiceParts, call: Mapping[str, Any], place: int, heard: Callable[[str], None]
+    ) -> bool:
         index = call.get("index", place)
         tool = parts.tool_calls.setdefault(
             index if isinstance(index, int) else place, _ToolCallParts()
@@ -569,6 +599,7 @@ class ChunkAssembly:
         arguments = function.get("arguments")
         if isinstance(arguments, str) and arguments:
             tool.arguments.append(arguments)
+            heard(arguments)
             return True
         return named
 

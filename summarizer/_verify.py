@@ -53,6 +53,7 @@ __all__ = [
     "quote_in_text",
     "snap_quotes",
     "summary_problems",
+    "unusable_reason",
     "via_problem",
 ]
 
@@ -533,6 +534,34 @@ def cited_items(model: BaseModel) -> Iterator[BaseModel]:
     """Every item of `model` that carries citations, however deep."""
     for _, item in _items(model):
         yield item
+
+
+# What is dropped for a reason that is not the item's own: a citation or a credit (the item
+# stands without it), a limit's cut, a failed part, the summary's words, a code.
+_NOT_WHOLE_ITEMS = frozenset(
+    {"long list", "long text", "long list or text", "part", "headline", "bottom line sentence"}
+)
+
+
+def _whole_item(kind: str) -> bool:
+    return kind not in _NOT_WHOLE_ITEMS and not kind.endswith((" citation", " via", " code"))
+
+
+def unusable_reason(story: BaseModel) -> str | None:
+    """Why `story` is not a briefing, or None: it is when most of what the model said stands.
+    An answer that is mostly junk — its items' quotes in no article, as a weak model writes
+    them — is not passed off as a story with what little survived: it fails, with the count.
+    `story.dropped` lists what verification removed."""
+    kept = sum(1 for _ in cited_items(story))
+    dropped = [d for d in getattr(story, "dropped", []) if _whole_item(str(d.kind))]
+    total = kept + len(dropped)
+    if kept == 0 and total == 0:
+        return "not usable: the answer held no item"
+    if kept == 0:
+        return f"not usable: none of its {total:,} items could be verified"
+    if len(dropped) > kept:
+        return f"not usable: {len(dropped):,} of {total:,} items unsupported"
+    return None
 
 
 # The headline and the bottom line are the model's own words, cited nowhere: each is held to the

@@ -44,7 +44,13 @@ from ._json_schema import json_schema_text, profile_schema, schema_text
 from ._pipeline import RunStatus, summarize
 from ._redact import redact
 from ._render import render_json, render_markdown
-from ._replay import recorded_answers_are_authored, replaying
+from ._replay import (
+    RECORDED_SERVER_URL,
+    recorded_answers_are_authored,
+    recorded_origin,
+    replay_base_url,
+    replaying,
+)
 from ._schema import Briefing, FailedStory, ReplayInfo, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
 from ._store import Store, default_store_path, url_secrets
@@ -162,12 +168,15 @@ def _load_briefing(path: Path, profile_expected: tuple[str, Path] | None = None)
         _fail(f"{_shown(path)}: not a briefing's JSON ({where}: {first['msg']})")
 
 
-def _replay_settings(settings: Settings) -> Settings:
-    """Nothing is contacted: no key is loaded, and the host is one that cannot resolve. The
-    requests are still shaped for the backend the settings point at."""
-    if settings.backend is Backend.AUTO:
+def _replay_settings(settings: Settings, cassette: Path) -> Settings:
+    """Nothing is contacted: no key is loaded, and every request is answered from the cassette.
+    An authored cassette is replayed at a host that cannot resolve, its requests shaped for the
+    backend the settings point at; a real server's at the address it was recorded at, where the
+    run goes as it went live (the server probed, its tokens counted, its answers streamed)."""
+    base_url = replay_base_url(cassette)
+    if settings.backend is Backend.AUTO and base_url != RECORDED_SERVER_URL:
         settings = settings.model_copy(update={"backend": detect_backend(settings.base_url)})
-    return settings.model_copy(update={"api_key": None, "base_url": "https://replay.invalid/v1"})
+    return settings.model_copy(update={"api_key": None, "base_url": base_url})
 
 
 def _parse_date(_: click.Context, __: click.Parameter, value: str | None) -> dt.date | None:
@@ -393,7 +402,7 @@ def brief(
     if earlier is not None and earlier.profile != chosen.name:
         _fail(f"{since}: made with profile {earlier.profile!r}, not {chosen.name!r}")
     if replay is not None:
-        settings = _replay_settings(settings)
+        settings = _replay_settings(settings, replay)
     # A run is paid for before it is written: find an output that cannot be written first.
     _check_outputs(output, json_output)
 
@@ -510,7 +519,9 @@ def _run(
                 list(paths), settings=settings, date=date, on_story=progress, status=status
             )
         briefing.replay = ReplayInfo(
-            cassette=str(replay), authored=recorded_answers_are_authored(replay)
+            cassette=str(replay),
+            authored=recorded_answers_are_authored(replay),
+            origin=recorded_origin(replay),
         )
         return briefing
     return summarize(
@@ -854,7 +865,7 @@ def eval_command(
         for model in [m.strip() for m in models.split(",") if m.strip()]:
             settings = Settings(model=model, profile=gold.profile)
             if replay is not None:
-                settings = _replay_settings(settings)
+                settings = _replay_settings(settings, replay)
             try:
                 with replaying(replay) if replay is not None else contextlib.nullcontext():
                     briefing = summarize(list(paths), settings=settings)

@@ -368,11 +368,15 @@ class FaultServer(LoopbackServer):
             body = tool_completion(request, arguments, finish)
         else:
             body = content_completion(request, arguments, finish)
-        body["usage"] = self._usage()
+        body["usage"] = self._usage(request, finish)
         send_json(handler, 200, body, {AUTHORED_HEADER: "tests/fault_server.py"})
 
-    def _usage(self) -> dict[str, int]:
+    def _usage(self, request: dict[str, Any], finish: str) -> dict[str, int]:
         prompt, completion = self.usage
+        if finish == "length":
+            # Cut off at the output limit, as a server cuts an answer: all the tokens asked for.
+            asked = request.get("max_tokens") or request.get("max_completion_tokens")
+            completion = asked if isinstance(asked, int) else completion
         return {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
@@ -451,7 +455,7 @@ class FaultServer(LoopbackServer):
         events.data(chunk.delta({}, finish=finish))
         options = request.get("stream_options") or {}
         if options.get("include_usage"):
-            events.data(chunk.usage(self._usage()))
+            events.data(chunk.usage(self._usage(request, finish)))
         events.data_text("[DONE]")
         events.end()
 

@@ -13,9 +13,11 @@ real HTTP.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -355,33 +357,130 @@ class ReaskFillsTheSlot(WindowedLlamaCpp):
             return Route(200, answered(request, prompt))
         if len(request["messages"]) <= 2:
             wrong = json.loads(valid_answer(request))
-            wrong["consequences"][0]["citations"][0]["quote"] = "words that no article holds"
+            made_up = json.loads(json.dumps(wrong["consequences"][0]))
+            made_up["citations"][0]["quote"] = "words that no article holds"
+            made_up["description"] = "Something no article says."
+            wrong["consequences"].append(made_up)
             return Route(200, answered(request, prompt, written=900, text=json.dumps(wrong)))
         limit = min(asked or room, room)
         return Route(200, answered(request, prompt, finish="length", written=limit,
                                    text='{"parties": [{"name": "'))  # fmt: skip
 
 
-def test_a_re_ask_that_fills_the_window_is_asked_again_in_smaller_parts(
+def test_a_re_ask_is_capped_to_what_the_window_leaves_and_its_cut_off_keeps_the_answer_before(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """The re-ask carries the last answer and what was wrong with it: it is counted again and
+    asked for no more than the window leaves after it, so every request fits the slot. Its answer
+    cut off, the answer before it stands for what of it verifies: the consequence whose quote no
+    article holds is dropped, the rest briefed — not asked again in ever smaller parts."""
     behaviour = ReaskFillsTheSlot()
     with StandIn(behaviour) as server, caplog.at_level(logging.WARNING, logger="summarizer"):
         briefing = summarize([SEEDS], settings=settings_for(server))
     said = [r.getMessage() for r in caplog.records]
     assert len(briefing.stories) == 1 and briefing.failed_stories == []
-    assert any(
-        "the answer to a re-ask (which carries the last answer) filled the model's 4,096-token "
-        "context window"
-        in line
-        and "smaller parts" in line
-        for line in said
-    ), said
-    assert not any("32,768" in line or "output limit" in line for line in said)
-    # A part's own request fits; its re-ask asks the same budget with a longer prompt (the
-    # client's business: see the README).
-    assert fits(behaviour.first_asks, 4096)
-    assert len(behaviour.first_asks.requests) >= 3
+    assert "the answer to a re-ask was cut off: the one before it is used" in said
+    assert not any("smaller parts" in line or "32,768" in line for line in said), said
+    assert fits(behaviour.seen, 4096), behaviour.seen.requests
+    assert len(behaviour.seen.requests) > len(behaviour.first_asks.requests)  # re-asked
+    (story,) = briefing.stories
+    assert story.dropped and all(d.kind.startswith("consequence") for d in story.dropped)
+    assert any("words that no article holds" in d.summary + d.reason for d in story.dropped)
+
+
+class WindowedLlamaCppPython(LlamaCppPython):
+    """llama-cpp-python's server with `--n_ctx n_ctx`, which no endpoint says: it refuses a
+    prompt of n_ctx tokens or more (llama_cpp/llama.py, `_create_completion`) and otherwise
+    writes until `max_tokens` or the window, whichever comes first, with `finish_reason:
+    length`. Streamed answers carry no usage (its chunks have none). Its model writes
+    `answer_factor` tokens for each token of article text it reads."""
+
+    def __init__(self, *, n_ctx: int = 8192, answer_factor: float = 1.5) -> None:
+        super().__init__()
+        self.n_ctx, self.answer_factor = n_ctx, answer_factor
+        self.seen = Seen()
+
+    def chat(self, request: dict[str, Any]) -> Route:
+        prompt = prompt_of(request)
+        asked = request.get("max_tokens")
+        if prompt >= self.n_ctx:
+            self.seen.add(prompt, asked, 400)
+            message = (
+                f"This model's maximum context length is {self.n_ctx} tokens. However, you "
+                f"requested {prompt + (asked or 0)} tokens ({prompt} in the messages, {asked} in "
+                "the completion). Please reduce the length of the messages or completion."
+            )
+            return Route(400, {"error": {"message": message, "type": "invalid_request_error",
+                                         "code": "context_length_exceeded"}})  # fmt: skip
+        self.seen.add(prompt, asked, 200)
+        needed = max(int(article_tokens(request) * self.answer_factor), 60)
+        room = self.n_ctx - prompt
+        limit = min(asked or room, room)
+        if needed > limit:
+            # Cut off in a name of `limit` tokens that do not repeat (no loop: see _limits).
+            pieces = ['{"parties": [{"name": "'] + [
+                hashlib.sha256(str(n).encode()).hexdigest()[:4] for n in range(limit - 1)
+            ]
+            body = answered(request, prompt, finish="length", written=limit,
+                            text="".join(pieces))  # fmt: skip
+        else:
+            body = answered(request, prompt, written=needed)
+            text = body["choices"][0]["message"]["content"]
+            size = max(len(text) // needed, 1)
+            pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        if not request.get("stream"):
+            return Route(200, body)
+        return Route(200, _event_stream(body, pieces), content_type="text/event-stream")
+
+
+def _event_stream(completion: dict[str, Any], parts: list[str]) -> str:
+    """`completion` as llama-cpp-python streams it: its text in `parts`, a chunk each (a token
+    each), the finish reason in the last, no usage."""
+    choice = completion["choices"][0]
+    chunk = {"id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": 1796163304,
+             "model": completion["model"]}  # fmt: skip
+    events = [chunk | {"choices": [{"index": 0, "delta": {"role": "assistant"},
+                                    "finish_reason": None}]}]  # fmt: skip
+    events += [
+        chunk | {"choices": [{"index": 0, "delta": {"content": part}, "finish_reason": None}]}
+        for part in parts
+    ]
+    events.append(chunk | {"choices": [{"index": 0, "delta": {},
+                                        "finish_reason": choice["finish_reason"]}]})  # fmt: skip
+    return "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
+
+
+def test_a_window_no_endpoint_states_is_learned_where_an_answer_stopped_short(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """llama-cpp-python says its window nowhere: the first answer, asked for 16,384 tokens,
+    stops with the window (the prompt and 1,000-odd tokens of answer), and the tool learns the
+    window there — not "cut off at 16,384 and again at 32,768 output tokens". The story is sized
+    to it, every later request fits, and the next run knows the window from the store."""
+    behaviour = WindowedLlamaCppPython(n_ctx=8192, answer_factor=4.0)
+    store = tmp_path / "store.db"
+    with StandIn(behaviour) as server, caplog.at_level(logging.WARNING, logger="summarizer"):
+        briefing = summarize([SEEDS], settings=settings_for(server), store=store)
+        said = [r.getMessage() for r in caplog.records]
+        requests = list(behaviour.seen.requests)
+        behaviour.seen.requests.clear()
+        again = summarize([SEEDS], settings=settings_for(server), store=store)
+    assert len(briefing.stories) == 1 and briefing.failed_stories == [], said
+    first_prompt, first_asked, _ = requests[0]
+    assert first_asked == 16384 and first_prompt + 16384 > 8192
+    learned = [line for line in said if "as the server showed when it cut an answer off" in line]
+    assert learned, said
+    window = re.search(r"the model's ([\d,]+)-token context window", learned[0])
+    assert window is not None
+    # The prompt as counted here (a little over the server's count) and the answer's tokens.
+    assert 8192 <= int(window[1].replace(",", "")) <= 8192 * 1.01
+    assert not any("32,768" in line or "output limit" in line for line in said), said
+    assert all(prompt + (asked or 0) <= 8192 for prompt, asked, _ in requests[1:]), requests
+    # The next run knows the window from the store: nothing it sends is asked past it.
+    assert len(again.stories) == 1
+    rerun = behaviour.seen.requests
+    assert all(prompt + (asked or 0) <= 8192 for prompt, asked, _ in rerun), rerun
+    assert len(rerun) < len(requests)
 
 
 # --- what the servers say, read ------------------------------------------------------------------

@@ -112,30 +112,15 @@ def test_injected_text_stays_inside_its_fence_and_changes_nothing_else(tmp_path:
 
 def test_a_fact_only_the_injection_asserts_cannot_be_cited(tmp_path: Path) -> None:
     requests, briefing = _run(tmp_path, HOSTILE, replies=3)
-    (story,) = briefing.stories  # type: ignore[attr-defined]
-    assert story.consequences == []
-    assert [(d.kind, d.reason.split(" is not in ")[0]) for d in story.dropped] == [
-        ("consequence citation", "the quote 'the mayor resigned in disgrace'"),
-        ("consequence", "no citation could be verified"),
-        (
-            "headline",
-            "replaced by the headline of source [1]: none of its words is in a verified quote or "
-            "a headline of its articles (mayor, resigns)",
-        ),
-        (
-            "bottom line sentence",
-            "none of its words is in a verified quote or a headline of its articles "
-            "(mayor, resigned)",
-        ),
-    ]
-    # The injected headline is not printed as the story's: the article's own is, and the
-    # bottom line the injection wrote is withheld.
-    assert (story.headline, story.bottom_line) == ("Harbour council approves new quay", "")
+    # Its one item dropped, nothing the model said stands: the story is not briefed on the
+    # headline and bottom line the injection wrote, nor as an empty shell.
+    assert briefing.stories == []  # type: ignore[attr-defined]
+    (failed,) = briefing.failed_stories  # type: ignore[attr-defined]
+    assert failed.reason == "not usable: none of its 1 items could be verified"
+    assert failed.headlines == ["Harbour council approves new quay"]
     markdown = render_markdown(briefing)  # type: ignore[arg-type]
-    shown = markdown.split("### Removed by verification")[0]
-    assert "## 1. Harbour council approves new quay" in shown
-    assert "**Bottom line** *withheld: the model's summary was not borne out" in shown
-    assert "resign" not in shown.lower()
+    assert "Harbour council approves new quay" in markdown
+    assert "resign" not in markdown.lower()
     assert len(requests) == 3  # asked, then re-asked twice with the error, then dropped
     reask = requests[1]["messages"][-1]["content"]  # type: ignore[index]
     assert "'the mayor resigned in disgrace' is not in article" in reask

@@ -171,6 +171,26 @@ def test_a_stream_that_never_ends_is_cut_past_twice_the_tokens_asked(tmp_path: P
     assert endless.left and endless.pieces < 5_000  # 512, and what the sockets buffer
 
 
+def test_a_stream_that_goes_round_in_a_loop_is_stopped_there_and_not_sent_again(
+    tmp_path: Path,
+) -> None:
+    """The same answer over and over (a weak model's loop, as SmolLM2-135M wrote until the window
+    was full): stopped once its last 4,000 bytes compress past 12 to 1, long before the 8,192
+    tokens asked for, and not asked again — it would loop again."""
+    briefing, server = brief_one(
+        tmp_path, "endless", piece_chars=8, settings={"max_output_tokens": 8192}
+    )
+    reason = reason_of(briefing)
+    assert reason.startswith("the model went round in a loop after 512 tokens (its last 4,000 "), (
+        reason
+    )
+    assert reason.endswith("to 1): stopped there, not asked again")
+    assert server.outcomes["endless"] == 1
+    wait_for(server.streams, 2)
+    (endless,) = [s for s in server.streams if s.outcome == "endless"]
+    assert endless.left and endless.pieces < 2_000
+
+
 @pytest.mark.parametrize(
     ("piece_bytes", "reason"),
     [

@@ -29,7 +29,16 @@ def _is_model_answer(exchange: Exchange) -> bool:
     return exchange.method == "POST" and exchange.path.endswith("/chat/completions")
 
 
-def _response(exchange: Exchange, origin: str) -> dict[str, Any]:
+def _without_local_paths(body: bytes, local_paths: dict[str, str]) -> bytes:
+    """`body` with each local path (the GGUF's, which the servers repeat as the model's name in
+    every answer and chunk) replaced by its stand-in: no machine's folders in a cassette."""
+    for path, shown in local_paths.items():
+        for form in (path, path.replace("/", "\\/")):  # as JSON may escape a slash
+            body = body.replace(form.encode(), shown.encode())
+    return body
+
+
+def _response(exchange: Exchange, origin: str, local_paths: dict[str, str]) -> dict[str, Any]:
     headers: dict[str, list[str]] = {}
     for name, value in exchange.response_headers:
         headers.setdefault(name, []).append(value)
@@ -38,14 +47,20 @@ def _response(exchange: Exchange, origin: str) -> dict[str, Any]:
     return {
         "status": {"code": exchange.status, "message": exchange.reason},
         "headers": headers,
-        "body": {"string": exchange.response_body},
+        "body": {"string": _without_local_paths(exchange.response_body, local_paths)},
     }
 
 
 def write_cassette(
-    path: Path, exchanges: list[Exchange], *, origin: str, metadata: dict[str, Any]
+    path: Path,
+    exchanges: list[Exchange],
+    *,
+    origin: str,
+    metadata: dict[str, Any],
+    local_paths: dict[str, str] | None = None,
 ) -> int:
     """Write the answered `exchanges` to the cassette at `path` (replacing it); return how many.
+    `local_paths` maps paths on this machine that answers repeat to what the cassette shows.
 
     A request the server never answered (the tool gave up, the proxy could not reach the
     server) has nothing to replay and is left out; the contract tests fail on it anyway.
@@ -68,7 +83,7 @@ def write_cassette(
         request = Request(
             exchange.method, uri, exchange.request_body or None, dict(exchange.request_headers)
         )
-        cassette.append(request, _response(exchange, origin))
+        cassette.append(request, _response(exchange, origin, local_paths or {}))
         kept += 1
     for key, value in metadata.items():
         cassette.get_metadata(key, value)

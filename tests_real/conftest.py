@@ -106,7 +106,8 @@ def pytest_configure(config: pytest.Config) -> None:
         for what in ("URL", "LOG", "VERSION")
         if not os.environ.get(f"REAL_LANE_{prefix}_{what}")
     ]
-    missing += [n for n in ("REAL_LANE_CONTEXT", "REAL_LANE_RECORD_DIR") if n not in os.environ]
+    lane = ("REAL_LANE_CONTEXT", "REAL_LANE_RECORD_DIR", "REAL_LANE_MODEL_FILE")
+    missing += [name for name in lane if name not in os.environ]
     if missing:
         raise pytest.UsageError(
             "tests_real/ runs in the real-server lane, which starts the servers: "
@@ -187,6 +188,7 @@ class Run:
     cassette: Path
     stopped: bool = False
     """Stopped at RUN_HARD_STOP, not done."""
+    stopped_at: float | None = None
     props: dict[str, Any] | None = None
     """llama-server's GET /props, read after the run."""
     replay: subprocess.CompletedProcess[str] | None = None
@@ -196,6 +198,14 @@ class Run:
     cli_replayed: dict[str, Any] | None = None
     cli_replayed_markdown: str | None = None
     replay_arguments: list[str] = field(default_factory=list)
+
+    def context_per_slot(self) -> int:
+        """What one request may hold: llama-server's /props says it per slot; llama-cpp-python's
+        is the --n_ctx it was started with (it answers one request at a time)."""
+        if self.props is not None:
+            settings = self.props.get("default_generation_settings") or {}
+            return int(settings.get("n_ctx") or self.server.context)
+        return self.server.context
 
     @property
     def chat(self) -> list[Exchange]:
@@ -252,6 +262,7 @@ def _props(server: RealServer) -> dict[str, Any] | None:
 def brief_seeds(server: RealServer, folder: Path) -> Run:
     speed = measure_speed(server)
     output, as_json, store = folder / "briefing.md", folder / "briefing.json", folder / "store"
+    stopped_at = None
     with RecordingProxy(server.url) as proxy:
         started = time.monotonic()
         try:
@@ -279,6 +290,7 @@ def brief_seeds(server: RealServer, folder: Path) -> Run:
                 stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired as stopped:
+            stopped_at = started + RUN_HARD_STOP - 1  # when the kill came, within a second
             # What the proxy saw is still asserted on; the time test says the run was stopped.
             done = subprocess.CompletedProcess(
                 stopped.cmd, -9, _text(stopped.stdout), _text(stopped.stderr)
@@ -305,6 +317,7 @@ def brief_seeds(server: RealServer, folder: Path) -> Run:
         props=_props(server),
     )
     run.stopped = done.returncode == -9
+    run.stopped_at = stopped_at
     run.replay_arguments = ["--model", MODEL_NAME]
     if briefing.get("backend"):
         run.replay_arguments += ["--backend", str(briefing["backend"])]
@@ -329,6 +342,10 @@ def brief_seeds(server: RealServer, folder: Path) -> Run:
             ),
             "replay_arguments": run.replay_arguments,
             "seconds": round(seconds, 1),
+            "context_window": run.context_per_slot(),
+        },
+        local_paths={
+            os.environ["REAL_LANE_MODEL_FILE"]: Path(os.environ["REAL_LANE_MODEL_FILE"]).name
         },
     )
     _replay(run, folder)
@@ -388,6 +405,17 @@ def _replay(run: Run, folder: Path) -> None:
         run.cli_replayed_markdown = markdown.read_text(encoding="utf-8")
 
 
+_REPORTS: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """What each run did, at the end of the lane's output whatever passed or failed."""
+    if _REPORTS:
+        terminalreporter.section("the real servers' runs")
+        for report in _REPORTS:
+            terminalreporter.write_line(report)
+
+
 def _report(run: Run) -> None:
     """What the run did, on the lane's output: the numbers the README quotes come from here."""
     answered = run.answered()
@@ -405,7 +433,7 @@ def _report(run: Run) -> None:
         f"  not briefed: {[f.get('reason') for f in run.briefing.get('failed_stories', [])]}",
         f"  stderr: {run.stderr.strip()[-1500:]}",
     ]
-    print("\n".join(lines), file=sys.stderr)
+    _REPORTS.append("\n".join(lines))
 
 
 @pytest.fixture(scope="session")

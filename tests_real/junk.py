@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Item", "items_of", "junk_in_story", "normalized"]
+__all__ = ["Item", "avoidable_failure", "items_of", "junk_in_story", "normalized"]
 
 # Each list of items in a geopolitics story, and the field that states what the item says.
 STATEMENT_FIELDS = {
@@ -141,3 +141,28 @@ def junk_in_story(story: dict[str, Any], repo: Path, language: str = "en") -> li
             "still called briefed"
         )
     return problems
+
+
+# A story's failure that names one of these was the tool's to avoid (issue #17, "Done when"):
+# an HTTP status, a timeout, the context window, a refused or unsupported parameter, a bug.
+_AVOIDABLE = re.compile(
+    r"HTTP \d{3}|timed out|time ?out|context (window|length)|maximum context|too many tokens"
+    r"|refus|not supported|unsupported|invalid (param|value)|connection|unexpected error"
+    r"|holds no recording",
+    re.IGNORECASE,
+)
+
+
+def avoidable_failure(reason: str, window: int) -> str | None:
+    """Why a story's failure `reason` was the tool's to avoid, on a server whose context window
+    is `window` tokens; None when it was not."""
+    if not reason.strip() or "\n" in reason:
+        return f"not a one-line reason: {reason!r}"
+    if _AVOIDABLE.search(reason):
+        return reason
+    # "cut off at 16,384 and again at 32,768 output tokens" from a server with an 8,192-token
+    # window: the window cut the answer, and the tool blamed (and raised) the output limit.
+    numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", reason)]
+    if "cut off" in reason and any(n >= window for n in numbers):
+        return f"{reason} (a wrong diagnosis: the window is {window:,} tokens)"
+    return None

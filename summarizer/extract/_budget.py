@@ -410,13 +410,19 @@ class ContextWindow:
 
     # --- learning -------------------------------------------------------------------------------
 
-    def learn(self, stated: StatedLimits, counted: PromptCount | None = None) -> bool:
-        """Take in what a refusal stated; whether anything changed (a request sized again now
-        would be sized otherwise)."""
+    def learn(
+        self,
+        stated: StatedLimits,
+        counted: PromptCount | None = None,
+        *,
+        source: str = "as the server said when it refused a request",
+    ) -> bool:
+        """Take in what a refusal stated (or an answer showed: `source`); whether anything
+        changed (a request sized again now would be sized otherwise)."""
         changed = False
         if stated.window is not None and stated.window != self.tokens:
             self.tokens = stated.window
-            self.source = "as the server said when it refused a request"
+            self.source = source
             changed = True
         if stated.output is not None and stated.output < self.ceiling:
             self.output_limit = stated.output

@@ -69,6 +69,7 @@ from .._http import (
     AnswerTooLarge,
     ChunkAssembly,
     EventStreamDecoder,
+    ModelRepeatsItself,
     ModelWentSilent,
     RequestRefused,
     UnusableAnswer,
@@ -87,21 +88,23 @@ from .._settings import Backend, ExtractionMode, Settings
 from .._store import Store, request_key
 from ._backends import RequestPlan
 from ._batch_answers import BATCH_DISCOUNT, BatchAnswers
-from ._budget import Budget, estimate_tokens
+from ._budget import MIN_ANSWER_TOKENS, Budget, ContextWindow, PromptCount, estimate_tokens
 from ._limiter import AdaptiveLimit
-from ._limits import limit_answer
+from ._limits import REPETITION_WINDOW, limit_answer, repeats_itself, repetition_ratio
 
 if TYPE_CHECKING:
     from ._batch import ReaskBatches
 
 __all__ = [
     "RETRIED_STATUS",
+    "ReaskOutgrewWindow",
     "RequestChain",
     "StructuredCreate",
     "chain",
     "citing",
     "make_structured_create",
     "model_client",
+    "prompt_text",
     "retry_after_seconds",
     "streams_answers",
 ]
@@ -166,6 +169,24 @@ class RequestChain:
     usage: Usage = field(default_factory=Usage)
     cut: list[DroppedItem] = field(default_factory=list)
     """What the limits cut from the last answer (see `_limits`)."""
+    window: ContextWindow | None = None
+    """The run's context window, which each request's answer is capped to (`_fit_to_window`)."""
+    counted: PromptCount | None = None
+    """The first request's prompt as the part's plan counted it."""
+    last_prompt: int | None = None
+    """The last request's prompt tokens as counted before it was sent (None: not counted)."""
+    last_written: int | None = None
+    """The tokens of the last streamed answer, where its stream carried no usage."""
+    last_request: dict[str, Any] | None = None
+    """The last request as sent."""
+    completions: list[Any] = field(default_factory=list)
+    """Each answer, in order: a re-ask that could not be answered leaves the one before."""
+
+
+class ReaskOutgrewWindow(Exception):
+    """A re-ask carries the last answer and what was wrong with it: this one would leave its
+    answer too little of the context window. It is not sent; what the last answer holds that
+    is valid is kept (the caller salvages it), or the part is asked in smaller parts."""
 
 
 def _check_each_response_model_once() -> None:
@@ -206,6 +227,10 @@ def _check_each_response_model_once() -> None:
 
 _check_each_response_model_once()
 
+# A streamed answer is looked at for a loop (`_limits.repeats_itself`) every this many tokens:
+# a 4,000-byte compression takes about 50 µs, a token at 55 a second 18 ms.
+_LOOP_CHECK_EVERY = 64
+
 _CHAIN: ContextVar[RequestChain | None] = ContextVar("request_chain", default=None)
 # What to do when the attempt's request goes out (`_request_sent`): start its silence clock.
 _ON_SEND: ContextVar[Callable[[], None] | None] = ContextVar("on_send", default=None)
@@ -213,9 +238,16 @@ _CITABLE_IDS: ContextVar[Sequence[str] | None] = ContextVar("citable_ids", defau
 
 
 @contextmanager
-def chain(story_id: str | None = None) -> Iterator[RequestChain]:
-    """Follow the requests sent in the block (first attempts and re-asks, not transport retries)."""
-    current = RequestChain(story_id=story_id)
+def chain(
+    story_id: str | None = None,
+    *,
+    window: ContextWindow | None = None,
+    counted: PromptCount | None = None,
+) -> Iterator[RequestChain]:
+    """Follow the requests sent in the block (first attempts and re-asks, not transport retries);
+    with a `window`, each request's answer is capped to what the window leaves after its prompt
+    (`counted`: the first request's, as planned)."""
+    current = RequestChain(story_id=story_id, window=window, counted=counted)
     token = _CHAIN.set(current)
     try:
         yield current
@@ -301,6 +333,48 @@ def _prompt_estimate(kwargs: dict[str, Any]) -> int:
     messages = kwargs.get("messages") or []
     text = "".join(str(message.get("content") or "") for message in messages)
     return estimate_tokens(text + (json.dumps(kwargs["tools"]) if kwargs.get("tools") else ""))
+
+
+def prompt_text(kwargs: dict[str, Any]) -> tuple[str, int]:
+    """A request's prompt as the server reads it, and its messages: the messages' text, and the
+    tools, which a chat template writes into the prompt (llama.cpp with --jinja, vLLM, Ollama;
+    OpenAI counts them as prompt tokens). A `response_format` schema is not: the server's
+    grammar holds it (llama.cpp's json_schema_to_grammar, llama-cpp-python's
+    `_grammar_for_response_format`, vLLM's guided decoding)."""
+    messages = kwargs.get("messages") or []
+    text = "".join(_content_text(message.get("content") or "") for message in messages)
+    if kwargs.get("tools"):
+        text += json.dumps(kwargs["tools"], ensure_ascii=False)
+    return text, len(messages)
+
+
+def _content_text(content: Any) -> str:
+    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+
+
+async def _fit_to_window(kwargs: dict[str, Any], current: RequestChain, limit_name: str) -> None:
+    """Cap the request's answer to what the window leaves after its prompt. A first request was
+    sized to the window when its part was planned; a re-ask is longer by the last answer and what
+    was wrong with it, so it is counted again (by the server's tokenizer where it has one) and
+    asked for less — or, with less than `MIN_ANSWER_TOKENS` left, not sent
+    (`ReaskOutgrewWindow`)."""
+    window = current.window
+    if window is None or not window.known:
+        return
+    if current.sent <= 1 and current.counted is not None:
+        prompt = current.counted.tokens
+    else:
+        prompt = (await window.count(*prompt_text(kwargs))).tokens
+    current.last_prompt = prompt
+    room = window.room(prompt)
+    if current.sent > 1 and room < MIN_ANSWER_TOKENS:
+        raise ReaskOutgrewWindow(
+            f"a re-ask (which carries the last answer) would leave {max(room, 0):,} answer "
+            f"tokens of {window.shown()}"
+        )
+    asked = kwargs.get(limit_name)
+    if isinstance(asked, int) and asked > room:
+        kwargs[limit_name] = max(room, 1)
 
 
 def _reask_errors(kwargs: dict[str, Any]) -> str | None:
@@ -618,6 +692,16 @@ class _Streaming:
                 self.liveness.started(clock)
                 self.liveness.heard(now)
                 clock.heard(now)
+                if assembly.pieces % _LOOP_CHECK_EVERY == 0:
+                    recent = assembly.recent_text()
+                    if repeats_itself(recent):
+                        raise ModelRepeatsItself(
+                            f"the model went round in a loop after {assembly.pieces:,} tokens "
+                            f"(its last {REPETITION_WINDOW:,} bytes compress "
+                            f"{repetition_ratio(recent):.0f} to 1): stopped there, not asked again",
+                            request,
+                            tokens=assembly.pieces,
+                        )
                 if assembly.pieces > most:
                     raise AnswerTooLarge(
                         f"the model endpoint streamed more than {most:,} pieces of answer where "
@@ -777,7 +861,10 @@ def make_structured_create(
         if current is not None:
             current.sent += 1
             reask = current.sent - 1
+            await _fit_to_window(kwargs, current, plan.token_limit)
         key = request_key(settings.base_url, kwargs)
+        if current is not None:
+            current.last_request = kwargs
         if current is not None and reask == 0:
             current.first_key = key
         if store is not None and reask == 0 and not settings.refresh:
@@ -849,6 +936,9 @@ def make_structured_create(
             latency=time.monotonic() - started, attempt=attempts, reask=reask, from_cache=False,
         )  # fmt: skip
         account(current, response, body, exchange, 1.0, timing, _prompt_estimate(kwargs))
+        if current is not None:
+            current.last_written = timing.pieces if timing is not None else None
+            current.completions.append(response)
         return response
 
     return instructor.patch(create=create, mode=_MODES[plan.mode])

@@ -8,6 +8,13 @@ limit is far above a real answer: the richest authored answer (`tests/authored/s
 100 characters. What is cut is said, as `DroppedItem`s the story lists, so the briefing never
 passes off a cut answer as whole.
 
+An answer that goes round in a loop — a weak model writing the same item until the window is
+full — is told by how well its last `REPETITION_WINDOW` bytes compress (`repeats_itself`), the
+test Whisper uses against its own looping transcripts (`compression_ratio_threshold`, 2.4 for
+prose). JSON compresses better than prose: the authored answers' last 4,000 bytes compress 2.3 to
+4.3 to one, SmolLM2-135M's complete (if useless) answers 5.9, its loops 18 to 97 (the real-server
+lane's recordings); `REPEATING_RATIO` sits well between.
+
 A lone surrogate (`"\\ud800"`, which JSON can spell but no text file can hold) becomes U+FFFD,
 so the briefing can still be written as UTF-8.
 """
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +31,16 @@ from typing import Any
 from .._control import clean_line
 from .._schema import DroppedItem
 
-__all__ = ["MAX_HEADLINE", "MAX_ITEMS", "MAX_TEXT", "limit_answer"]
+__all__ = [
+    "MAX_HEADLINE",
+    "MAX_ITEMS",
+    "MAX_TEXT",
+    "REPEATING_RATIO",
+    "REPETITION_WINDOW",
+    "limit_answer",
+    "repeats_itself",
+    "repetition_ratio",
+]
 
 MAX_ITEMS = 100
 MAX_TEXT = 2_000
@@ -32,6 +49,23 @@ _TEXT_LIMITS: dict[tuple[str, ...], int] = {("headline",): MAX_HEADLINE}
 _NAME_LIMIT = 100  # a field's name: the schema's longest is 14 characters
 _REPORTED = 20  # places in one answer whose cuts are each reported; the rest are counted
 _SURROGATE = re.compile("[\ud800-\udfff]")
+REPETITION_WINDOW = 4_000
+REPEATING_RATIO = 12.0
+
+
+def repetition_ratio(text: str) -> float:
+    """How many times over the last `REPETITION_WINDOW` bytes of `text` compress (0.0 when it is
+    shorter: too little to tell a loop by)."""
+    tail = text.encode("utf-8", "surrogatepass")[-REPETITION_WINDOW:]
+    if len(tail) < REPETITION_WINDOW:
+        return 0.0
+    return len(tail) / len(zlib.compress(tail, 6))
+
+
+def repeats_itself(text: str) -> bool:
+    """Whether `text` ends in a loop: its last `REPETITION_WINDOW` bytes compress more than
+    `REPEATING_RATIO` times over."""
+    return repetition_ratio(text) > REPEATING_RATIO
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
@@ -25,7 +25,7 @@ from .._schema import DroppedItem, StoryBase, Usage, with_checked_summary
 from .._settings import Settings
 from .._sources import build_story
 from .._store import Store
-from .._verify import articles_in_scope, drop_unverified, snap_quotes
+from .._verify import articles_in_scope, drop_unverified, snap_quotes, unusable_reason
 from ..profiles import Profile
 from ._backends import RequestPlan, request_plan
 from ._budget import (
@@ -35,10 +35,20 @@ from ._budget import (
     TEMPLATE_TOKENS,
     ContextWindow,
     PromptCount,
+    StatedLimits,
     estimate_tokens,
     stated_limits,
 )
-from ._client import RETRIED_STATUS, RequestChain, StructuredCreate, chain, citing
+from ._client import (
+    RETRIED_STATUS,
+    ReaskOutgrewWindow,
+    RequestChain,
+    StructuredCreate,
+    chain,
+    citing,
+    prompt_text,
+)
+from ._limits import REPETITION_WINDOW, repeats_itself, repetition_ratio
 from ._merge import merge_by_equality, split_to_fit
 from ._prompts import PromptSet
 
@@ -110,10 +120,11 @@ def _failure_reason(error: BaseException, secrets: list[str], timeout: float) ->
 
 
 def _salvage(
-    error: InstructorRetryException, articles: dict[str, Article], model: type[Extraction]
+    completion: Any, articles: dict[str, Article], model: type[Extraction]
 ) -> tuple[Extraction, list[DroppedItem]] | None:
-    """After the last re-ask: keep what verifies from the final answer, drop and report the rest."""
-    answer = _answer_text(error.last_completion)
+    """After the last re-ask (or one that could not be answered): keep what verifies from the
+    last answer, the `completion`, drop and report the rest."""
+    answer = _answer_text(completion)
     if answer is None:
         return None
     try:
@@ -153,10 +164,16 @@ def _remember(store: Store | None, chains: list[RequestChain]) -> None:
 
 # --- when the context window is what stopped a request -----------------------------------------
 
+# An answer cut off this many tokens short of its budget was not stopped by the budget (a
+# streamed answer's pieces may be a few tokens off its count).
+_SHORT_OF_BUDGET = 64
 # A story is sized again at most this many times (a window learned, a part halved) before what
 # is left of it fails; a part is halved at most `_MOST_HALVINGS` times.
 _MOST_RESIZES = 6
 _MOST_HALVINGS = 3
+
+
+_E = TypeVar("_E", bound=BaseException)
 
 
 class _WindowLearned(Exception):
@@ -176,16 +193,21 @@ class _FilledWindow(Exception):
         self.reason = reason
 
 
-def _refusal(error: BaseException) -> openai.APIStatusError | None:
-    """The server's refusal behind `error`, if one is (instructor may wrap it)."""
+def _cause(error: BaseException, kind: type[_E]) -> _E | None:
+    """The `kind` of exception behind `error`, if one is (instructor wraps what `create` raised)."""
     seen: list[BaseException] = []
     cause: BaseException | None = error
     while cause is not None and cause not in seen:
-        if isinstance(cause, openai.APIStatusError):
+        if isinstance(cause, kind):
             return cause
         seen.append(cause)
         cause = cause.__cause__
     return None
+
+
+def _refusal(error: BaseException) -> openai.APIStatusError | None:
+    """The server's refusal behind `error`, if one is."""
+    return _cause(error, openai.APIStatusError)
 
 
 def _learn_from_refusal(
@@ -216,23 +238,56 @@ def _learn_from_refusal(
         raise _FilledWindow(f"a request did not fit {window.shown()}: the server said {message}")
 
 
-def _after_cut_off(
+async def _after_cut_off(
     error: IncompleteOutputException,
     budgets: list[int],
     window: ContextWindow | None,
     counted: PromptCount | None,
-    sent: int = 1,
+    current: RequestChain,
 ) -> int:
     """The output budget to ask again with after an answer cut off (`finish_reason: length`),
     or why not: the output limit is doubled once, never past what the window leaves; an answer
-    that filled the window is `_FilledWindow`. `sent`: the requests of the exchange, re-asks
-    included (instructor's usage is then their sum, not the last one's)."""
-    budget = budgets[-1]
+    that filled the window is `_FilledWindow`. `current`: the exchange's requests, re-asks
+    included (instructor's usage is then their sum, not the last one's).
+
+    An answer cut off short of its budget was stopped by something else: the window, which a
+    server that does not say it (llama-cpp-python) makes known this way. It is learned as the
+    prompt and the answer together (`_WindowLearned`), and the part sized to it."""
+    budget, sent = budgets[-1], current.sent
+    answer = _answer_text(error.last_completion) or ""
+    if repeats_itself(answer):
+        raise ExtractionError(
+            f"the model went round in a loop until its answer was cut off (its last "
+            f"{REPETITION_WINDOW:,} bytes compress {repetition_ratio(answer):.0f} to 1)"
+        )
     usage = getattr(error.last_completion, "usage", None) if sent == 1 else None
     said_prompt = getattr(usage, "prompt_tokens", None)
     prompt = said_prompt if isinstance(said_prompt, int) and said_prompt > 0 else None
-    if prompt is None and counted is not None:
-        prompt = counted.tokens
+    if prompt is None:
+        prompt = current.last_prompt or (counted.tokens if counted is not None else None)
+    if prompt is None and window is not None and current.last_request is not None:
+        prompt = (await window.count(*prompt_text(current.last_request))).tokens
+    said_written = getattr(usage, "completion_tokens", None)
+    written: int | None = None
+    if isinstance(said_written, int) and said_written > 0:
+        written = said_written
+    elif current.last_written:
+        written = current.last_written  # a stream without usage: its pieces, a token each
+    if (
+        window is not None
+        and not window.known
+        and prompt is not None
+        and written is not None
+        and written + _SHORT_OF_BUDGET < budget
+        and window.learn(
+            StatedLimits(window=prompt + written),
+            source="as the server showed when it cut an answer off there",
+        )
+    ):
+        raise _WindowLearned(
+            f"an answer was cut off after {written:,} of its {budget:,} output tokens, with "
+            f"{prompt:,} prompt tokens: {window.shown()}"
+        )
     if window is None or not window.known or prompt is None:
         # Twice the room, though never past the most the model said it writes.
         most = window.output_limit if window is not None else None
@@ -248,8 +303,7 @@ def _after_cut_off(
             f"the answer was cut off at {budgets[0]:,} and again at {budgets[1]:,} output tokens "
             "(SUMMARIZER_MAX_OUTPUT_TOKENS)"
         )
-    said_written = getattr(usage, "completion_tokens", None)
-    written = said_written if isinstance(said_written, int) and said_written > 0 else budget
+    written = written or budget
     room = window.room(prompt)
     if sent > 1 and (budget >= room or budget < window.ceiling):
         # A re-ask carries the last answer and what was wrong with it: its prompt is longer by
@@ -316,7 +370,7 @@ async def _extract_part(
             with (
                 articles_in_scope(scope),
                 citing(list(dict.fromkeys(a.id for a in articles))),
-                chain(story_id) as sent,
+                chain(story_id, window=window, counted=counted) as sent,
             ):
                 chains.append(sent)
                 try:
@@ -328,14 +382,28 @@ async def _extract_part(
                     usage.include(sent.usage)
         except InstructorRetryException as error:
             _learn_from_refusal(error, window, counted, chains[-1], secrets)
-            salvaged = _salvage(error, scope, model) if error.failed_attempts else None
+            salvaged = (
+                _salvage(error.last_completion, scope, model) if error.failed_attempts else None
+            )
+            outgrew = _cause(error, ReaskOutgrewWindow)
+            if salvaged is None and outgrew is not None:
+                raise _FilledWindow(str(outgrew)) from error
             if salvaged is None:
                 raise ExtractionError(_failure_reason(error, secrets, settings.timeout)) from error
             kept, dropped = salvaged
             snapped, repaired = snap_quotes(kept, scope)
             return _Part(snapped, [*chains[-1].cut, *dropped], reasks, repaired, usage)
         except IncompleteOutputException as error:
-            budget = _after_cut_off(error, budgets, window, counted, chains[-1].sent)
+            current = chains[-1]
+            if current.sent > 1 and len(current.completions) > 1:
+                # A re-ask cut off: the answer before it stands for what of it verifies.
+                salvaged = _salvage(current.completions[-2], scope, model)
+                if salvaged is not None:
+                    logger.warning("the answer to a re-ask was cut off: the one before it is used")
+                    kept, dropped = salvaged
+                    snapped, repaired = snap_quotes(kept, scope)
+                    return _Part(snapped, [*current.cut, *dropped], reasks, repaired, usage)
+            budget = await _after_cut_off(error, budgets, window, counted, current)
             continue
         except openai.APIError as error:
             _learn_from_refusal(error, window, counted, chains[-1], secrets)
@@ -361,10 +429,6 @@ class _Planned:
     """Times it was halved after its answer filled the window."""
     version: int = 0
     """The window's `version` it was planned with."""
-
-
-def _text(content: Any) -> str:
-    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
 
 
 class _Sizing:
@@ -395,12 +459,9 @@ class _Sizing:
         return prompt_tokens(self.prompts.story_messages(articles))
 
     def request_text(self, articles: list[Article]) -> tuple[str, int]:
-        """The prompt of the request over `articles` as the server reads it, and its messages:
-        the messages as instructor sets them for the mode (JSON mode adds the schema to the
-        system message), and the tools, which a chat template writes into the prompt (llama.cpp
-        with --jinja, vLLM, Ollama; OpenAI counts them as prompt tokens). A `response_format`
-        schema is not: the server's grammar holds it (llama.cpp's json_schema_to_grammar,
-        llama-cpp-python's `_grammar_for_response_format`, vLLM's guided decoding)."""
+        """The prompt of the request over `articles` as the server reads it (`prompt_text`), and
+        its messages: the messages as instructor sets them for the mode (JSON mode adds the
+        schema to the system message)."""
         from ._client import _MODES  # the client's own mapping of modes
 
         _, body = handle_response_model(
@@ -410,12 +471,8 @@ class _Sizing:
             messages=self.prompts.story_messages(articles),
             max_tokens=1,
         )
-        body = self.plan.shape_request(body, list(dict.fromkeys(a.id for a in articles)))
-        messages = body.get("messages") or []
-        text = "".join(_text(message.get("content") or "") for message in messages)
-        if body.get("tools"):
-            text += json.dumps(body["tools"], ensure_ascii=False)
-        return text, len(messages)
+        cited = list(dict.fromkeys(article.id for article in articles))
+        return prompt_text(self.plan.shape_request(body, cited))
 
     def _characters(self, articles: list[Article]) -> tuple[int, int]:
         messages = self.prompts.story_messages(articles)
@@ -664,6 +721,9 @@ async def extract_story(
         story = profile.finish(story)
     # Every profile's headline and bottom line are checked, a user's own too (it is idempotent).
     story = with_checked_summary(story)
+    unusable = unusable_reason(story)
+    if unusable is not None:
+        raise ExtractionError(unusable)
     update = {
         "reasks": outcomes.reasks,
         "quotes_repaired": outcomes.quotes_repaired,
