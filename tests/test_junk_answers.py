@@ -9,6 +9,7 @@ Against a loopback stand-in (tests/probe_servers.py, written by us) over real HT
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from summarizer import Settings, summarize
@@ -51,8 +52,8 @@ class JunkWriter(Generic):
         return Route(200, body)
 
 
-def _settings(server: StandIn) -> Settings:
-    return Settings(api_key="test-key", base_url=server.base_url, model="small-model")
+def _settings(server: StandIn, **overrides: Any) -> Settings:
+    return Settings(api_key="test-key", base_url=server.base_url, model="small-model", **overrides)
 
 
 def test_an_answer_that_is_mostly_junk_fails_its_story_with_the_count() -> None:
@@ -72,3 +73,23 @@ def test_an_answer_with_a_little_junk_is_briefed_without_it() -> None:
     (story,) = briefing.stories
     assert len(story.consequences) == 2
     assert [d.kind for d in story.dropped if d.kind == "consequence"] == ["consequence"]
+
+
+def test_an_answer_with_items_dropped_is_paid_for_once(tmp_path: Path) -> None:
+    """What the exchange ended with — the answer with its junk removed — is what the store gives
+    back: an unchanged rerun sends nothing and says what was dropped, as the first run did;
+    `--refresh` asks again."""
+    store = tmp_path / "store.db"
+    behaviour = JunkWriter(junk=1, good=2)
+    with StandIn(behaviour) as server:
+        first = summarize([SEEDS], settings=_settings(server), store=store)
+        asked = behaviour.asked
+        again = summarize([SEEDS], settings=_settings(server), store=store)
+        rerun_asked = behaviour.asked - asked
+        summarize([SEEDS], settings=_settings(server, refresh=True), store=store)
+    assert asked >= 2 and rerun_asked == 0
+    assert again.usage.cache_hits == 1 and again.usage.requests == 0
+    assert [s.model_dump(exclude={"usage", "reasks"}) for s in again.stories] == [
+        s.model_dump(exclude={"usage", "reasks"}) for s in first.stories
+    ]
+    assert behaviour.asked > asked  # refreshed: asked again

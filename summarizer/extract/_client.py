@@ -99,6 +99,7 @@ __all__ = [
     "RETRIED_STATUS",
     "ReaskOutgrewWindow",
     "RequestChain",
+    "STORED_DROPPED_KEY",
     "StructuredCreate",
     "chain",
     "citing",
@@ -179,6 +180,9 @@ class RequestChain:
     """The tokens of the last streamed answer, where its stream carried no usage."""
     last_request: dict[str, Any] | None = None
     """The last request as sent."""
+    stored_dropped: list[DroppedItem] = field(default_factory=list)
+    """What was dropped from the stored answer that answered the first request, when the run
+    that stored it salvaged it."""
     completions: list[Any] = field(default_factory=list)
     """Each answer, in order: a re-ask that could not be answered leaves the one before."""
 
@@ -375,6 +379,23 @@ async def _fit_to_window(kwargs: dict[str, Any], current: RequestChain, limit_na
     asked = kwargs.get(limit_name)
     if isinstance(asked, int) and asked > room:
         kwargs[limit_name] = max(room, 1)
+
+
+# What a stored answer that was salvaged lists as dropped, so that the briefing made from it says
+# what the first run said (the key is not one of a chat completion's).
+STORED_DROPPED_KEY = "x_summarizer_dropped"
+
+
+def _stored_dropped(stored: dict[str, Any]) -> list[DroppedItem]:
+    """What a stored answer says was dropped from it (`STORED_DROPPED_KEY`)."""
+    listed = stored.pop(STORED_DROPPED_KEY, None)
+    items = []
+    for item in listed if isinstance(listed, list) else []:
+        try:
+            items.append(DroppedItem.model_validate(item))
+        except ValueError:
+            continue
+    return items
 
 
 def _reask_errors(kwargs: dict[str, Any]) -> str | None:
@@ -878,6 +899,7 @@ def make_structured_create(
                 if current is not None:
                     current.from_cache, current.last_response = True, stored
                     current.last_exchange = exchange
+                    current.stored_dropped = _stored_dropped(stored)
                     current.usage.cache_hits += 1
                     current.usage.cost_usd = current.usage.cost_usd or budget.cost(0, 0)
                 return _limit(ChatCompletion.model_validate(stored), current)

@@ -41,6 +41,7 @@ from ._budget import (
 )
 from ._client import (
     RETRIED_STATUS,
+    STORED_DROPPED_KEY,
     ReaskOutgrewWindow,
     RequestChain,
     StructuredCreate,
@@ -160,6 +161,52 @@ def _remember(store: Store | None, chains: list[RequestChain]) -> None:
     for each in chains:
         if each.first_key is not None:
             store.remember(each.first_key, last.last_response, last.last_exchange)
+
+
+def _with_answer(completion: Any, text: str) -> dict[str, Any] | None:
+    """`completion` (instructor's last, as the server sent it) as JSON, its answer `text`."""
+    try:
+        body: dict[str, Any] = completion.model_dump(mode="json", exclude_none=True)
+        message = body["choices"][0]["message"]
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+    if message.get("tool_calls"):
+        message["tool_calls"][0]["function"]["arguments"] = text
+    else:
+        message["content"] = text
+    return body
+
+
+def _remember_salvaged(
+    store: Store | None,
+    chains: list[RequestChain],
+    completion: Any,
+    kept: Extraction,
+    dropped: list[DroppedItem],
+) -> None:
+    """What the exchange ended with — the last answer with what did not verify removed — answers
+    each chain's first request from now on, with what was dropped: a rerun is paid for once."""
+    if store is None:
+        return
+    body = _with_answer(completion, kept.model_dump_json(exclude_computed_fields=True))
+    if body is None:
+        return
+    body[STORED_DROPPED_KEY] = [item.model_dump(mode="json") for item in dropped]
+    for each in chains:
+        if each.first_key is not None and not each.from_cache:
+            store.remember(each.first_key, body, each.last_exchange)
+
+
+def _remember_as_answered(store: Store | None, current: RequestChain) -> None:
+    """The chain's one answer (cut off, say) answers its request from now on, as it was."""
+    if (
+        store is not None
+        and current.first_key is not None
+        and not current.from_cache
+        and current.sent == 1
+        and current.last_response is not None
+    ):
+        store.remember(current.first_key, current.last_response, current.last_exchange)
 
 
 # --- when the context window is what stopped a request -----------------------------------------
@@ -392,7 +439,9 @@ async def _extract_part(
                 raise ExtractionError(_failure_reason(error, secrets, settings.timeout)) from error
             kept, dropped = salvaged
             snapped, repaired = snap_quotes(kept, scope)
-            return _Part(snapped, [*chains[-1].cut, *dropped], reasks, repaired, usage)
+            dropped = [*chains[-1].cut, *dropped]
+            _remember_salvaged(store, chains, error.last_completion, snapped, dropped)
+            return _Part(snapped, dropped, reasks, repaired, usage)
         except IncompleteOutputException as error:
             current = chains[-1]
             if current.sent > 1 and len(current.completions) > 1:
@@ -402,15 +451,25 @@ async def _extract_part(
                     logger.warning("the answer to a re-ask was cut off: the one before it is used")
                     kept, dropped = salvaged
                     snapped, repaired = snap_quotes(kept, scope)
-                    return _Part(snapped, [*current.cut, *dropped], reasks, repaired, usage)
-            budget = await _after_cut_off(error, budgets, window, counted, current)
+                    dropped = [*current.cut, *dropped]
+                    _remember_salvaged(store, chains, current.completions[-2], snapped, dropped)
+                    return _Part(snapped, dropped, reasks, repaired, usage)
+            try:
+                budget = await _after_cut_off(error, budgets, window, counted, current)
+            except (_WindowLearned, _FilledWindow):
+                # The part is planned again: the cut answer answers its request next time, so
+                # that a rerun plans the same parts again without paying for this one twice.
+                _remember_as_answered(store, current)
+                raise
             continue
         except openai.APIError as error:
             _learn_from_refusal(error, window, counted, chains[-1], secrets)
             raise ExtractionError(_failure_reason(error, secrets, settings.timeout)) from error
         _remember(store, chains)
         snapped, repaired = snap_quotes(extraction, scope)
-        return _Part(snapped, list(chains[-1].cut), reasks, repaired, usage)
+        return _Part(
+            snapped, [*chains[-1].cut, *chains[-1].stored_dropped], reasks, repaired, usage
+        )
 
 
 # --- a story's parts ----------------------------------------------------------------------------
