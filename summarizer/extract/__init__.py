@@ -7,7 +7,9 @@ citations that were found in their articles), or an `ExtractionError` saying why
                     is not in its article, merged
     _prompts        the prompt templates, loaded and checked
     _client         the instructor-patched openai client: shaping, retries, the store, costs
-    _limits         an answer's lists and texts held to a size, and what was cut reported
+    _limits         an answer's lists and texts held to a size, and what was cut reported; an
+                    answer that goes round in a loop told
+    _lenient        an answer read item by item: one bad field costs its item, not the answer
     _backends       what each backend accepts (mode, token parameter, schema dialect)
     _limiter        how many requests may be in flight, following the endpoint
     _budget         the run's token and cost limits, and prices

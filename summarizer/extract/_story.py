@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -11,7 +10,6 @@ from typing import Any, TypeVar
 import openai
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.processing.response import handle_response_model
-from pydantic import ValidationError
 
 from .._article import Article
 from .._control import clean_line
@@ -49,6 +47,7 @@ from ._client import (
     citing,
     prompt_text,
 )
+from ._lenient import valid_items
 from ._limits import REPETITION_WINDOW, repeats_itself, repetition_ratio
 from ._merge import merge_by_equality, split_to_fit
 from ._prompts import PromptSet
@@ -123,19 +122,22 @@ def _failure_reason(error: BaseException, secrets: list[str], timeout: float) ->
 def _salvage(
     completion: Any, articles: dict[str, Article], model: type[Extraction]
 ) -> tuple[Extraction, list[DroppedItem]] | None:
-    """After the last re-ask (or one that could not be answered): keep what verifies from the
-    last answer, the `completion`, drop and report the rest."""
+    """After the last re-ask (or one that could not be answered): keep what is valid and verifies
+    of the last answer, the `completion`, item by item (`valid_items`); drop and report the rest."""
     answer = _answer_text(completion)
     if answer is None:
         return None
-    try:
-        with articles_in_scope(None):
-            extraction = model.model_validate_json(answer)
-    except (ValidationError, json.JSONDecodeError):
+    with articles_in_scope(None):
+        read = valid_items(model, answer)
+    if read is None:
         return None
+    extraction, invalid = read
     kept, removed = drop_unverified(extraction, articles)
-    logger.warning("%d unverifiable item(s) dropped after retries", len(removed))
-    return kept, [DroppedItem(kind=r.kind, summary=r.summary, reason=r.reason) for r in removed]
+    logger.warning(
+        "%d invalid and %d unverifiable item(s) dropped after retries", len(invalid), len(removed)
+    )
+    unverified = [DroppedItem(kind=r.kind, summary=r.summary, reason=r.reason) for r in removed]
+    return kept, [*invalid, *unverified]
 
 
 @dataclass
