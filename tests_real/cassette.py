@@ -62,8 +62,10 @@ def write_cassette(
     """Write the answered `exchanges` to the cassette at `path` (replacing it); return how many.
     `local_paths` maps paths on this machine that answers repeat to what the cassette shows.
 
-    A request the server never answered (the tool gave up, the proxy could not reach the
-    server) has nothing to replay and is left out; the contract tests fail on it anyway.
+    An answer the tool stopped reading (a loop: `stopped_a_loop`) is kept as far as it came,
+    which a replay reads to the same place and stops at. A request the server never answered
+    (the proxy could not reach it) has nothing to replay and is left out; the contract tests
+    fail on it anyway.
     """
     recorder = vcr.VCR(**vcr_options())
     configure_vcr(recorder)
@@ -75,7 +77,8 @@ def write_cassette(
     cassette = Cassette(**config)
     kept = 0
     for exchange in exchanges:
-        if exchange.status is None or not exchange.complete:
+        partial = exchange.client_left_at is not None and exchange.status == 200
+        if exchange.status is None or not (exchange.complete or partial):
             continue
         # The proxy saw the path alone; the URL is the loopback one the scrubber takes the port
         # off, as a cassette recorded in the offline suite has it.

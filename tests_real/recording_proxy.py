@@ -70,8 +70,9 @@ class Exchange:
 
     @property
     def server_seconds(self) -> float:
-        """From the request to the answer's last byte: the server's time on this request."""
-        end = self.finished_at if self.finished_at is not None else time.monotonic()
+        """From the request to the answer's last byte (or to when the tool left it): the
+        server's time on this request."""
+        end = self.finished_at or self.client_left_at or time.monotonic()
         return end - self.sent_at
 
     def header(self, name: str) -> str | None:

@@ -133,9 +133,9 @@ def _salvage(
         return None
     extraction, invalid = read
     kept, removed = drop_unverified(extraction, articles)
-    logger.warning(
-        "%d invalid and %d unverifiable item(s) dropped after retries", len(invalid), len(removed)
-    )
+    said = [f"{len(invalid)} invalid"] if invalid else []
+    said += [f"{len(removed)} unverifiable"] if removed or not invalid else []
+    logger.warning("%s item(s) dropped after retries", " and ".join(said))
     unverified = [DroppedItem(kind=r.kind, summary=r.summary, reason=r.reason) for r in removed]
     return kept, [*invalid, *unverified]
 
