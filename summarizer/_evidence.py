@@ -95,6 +95,10 @@ class Cited(ModelFacing):
 
     label_field: ClassVar[str | None] = None
     """The field that names the item in reports ('name', 'demand'); the first text field if None."""
+    statement_fields: ClassVar[tuple[str, ...] | None] = None
+    """The fields that state what the item claims, which its quotes must support (`_support`):
+    by default its label field, unless that is a name ('name', 'topic', 'title'), which claims
+    nothing."""
 
     citations: list[Citation]
     reported_by: list[str] = Field(

@@ -51,6 +51,7 @@ __all__ = [
     "find_quote",
     "quote_frame",
     "quote_in_text",
+    "sentence_around_quote",
     "snap_quotes",
     "summary_problems",
     "unusable_reason",
@@ -207,6 +208,15 @@ def _frame_before(before: str, after: str) -> str | None:
     if _REPORTED_BEFORE.search(before) and _CALLED_FALSE_AFTER.search(after):
         return "calls it false"
     return None
+
+
+def sentence_around_quote(quote: str, text: str) -> str | None:
+    """The sentence (or sentences) of `text` that hold `quote`; None if it is not in `text`."""
+    span = _quote_span(quote, text)
+    if span is None:
+        return None
+    begin, finish = _sentence_around(text, *span)
+    return text[begin:finish]
 
 
 def quote_frame(quote: str, text: str) -> tuple[str, str] | None:

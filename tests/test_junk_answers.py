@@ -37,7 +37,7 @@ class JunkWriter(Generic):
         article = good["citations"][0]["article_id"]
         for number in range(1, self.good):
             more = json.loads(json.dumps(good))
-            more["description"] = f"{good['description']} ({number})"
+            more["description"] = f"{good['description']} ({'again ' * number})"
             answer["consequences"].append(more)
         for number in range(self.junk):
             bad = json.loads(json.dumps(good))

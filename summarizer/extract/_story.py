@@ -23,6 +23,7 @@ from .._schema import DroppedItem, StoryBase, Usage, with_checked_summary
 from .._settings import Settings
 from .._sources import build_story
 from .._store import Store
+from .._support import drop_unsupported
 from .._verify import articles_in_scope, drop_unverified, snap_quotes, unusable_reason
 from ..profiles import Profile
 from ._backends import RequestPlan, request_plan
@@ -777,7 +778,10 @@ async def extract_story(
     if outcomes.parts > 1:
         logger.info("story %s: extracted in %d parts and merged", group.id, outcomes.parts)
     merged = (profile.merge or merge_by_equality)(outcomes.extractions)
-    story = build_story(merged, group, profile.story, outcomes.dropped_items())
+    merged, unsupported = drop_unsupported(merged, scope, settings.language)
+    dropped = outcomes.dropped_items()
+    dropped += [DroppedItem(kind=r.kind, summary=r.summary, reason=r.reason) for r in unsupported]
+    story = build_story(merged, group, profile.story, dropped)
     if profile.finish is not None:
         story = profile.finish(story)
     # Every profile's headline and bottom line are checked, a user's own too (it is idempotent).

@@ -52,6 +52,8 @@ class Figure(Cited):
     """A number the articles report: a result, a forecast, or analysts' estimate."""
 
     label_field: ClassVar[str | None] = "metric"
+    # The metric alone says what is measured, not what was: two figures of one metric differ.
+    statement_fields: ClassVar[tuple[str, ...] | None] = ("metric", "value")
 
     company: str
     metric: str = Field(description="'revenue', 'net income', 'earnings per share', ...")

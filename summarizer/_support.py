@@ -1,0 +1,226 @@
+"""A quote must support its claim, not only exist: the checks that need no model.
+
+Verification (`_verify`) finds each quote in its article. That a quote exists says nothing of
+what the item built on it claims: a weak model copies one verbatim phrase under every item
+("the Japanese Foreign Ministry", under a role, a demand and a consequence alike) and writes
+what it likes beside it. `drop_unsupported` takes out, with the reason, as verification takes
+out a quote it cannot find:
+
+- an item whose statement (its label field: the action, the demand, the consequence's
+  description; a profile's figures are its own `checks`' business) states a number neither its
+  quotes, their translations nor the sentences around them have;
+- a dated item (a timeline event) whose year no article of the story has, nor the day any of
+  them was published on (an undated article's "on Tuesday" is dated by the others);
+- an item whose statement repeats another's word for word (the first stands): an answer of one
+  phrase is junk whatever quote it rests on;
+
+and a citation's `translation` where the quote is already in the briefing's language (the
+quote stands; only the translation goes).
+
+In: an extraction that verified, the story's articles, the briefing's language. Out: the
+extraction with what is unsupported removed, and what was removed (`Removed`, as `_verify`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from ._article import Article
+from ._evidence import Extraction
+from ._language import language_name
+from ._verify import Removed, sentence_around_quote
+
+__all__ = ["drop_unsupported", "stated_numbers"]
+
+ExtractionT = TypeVar("ExtractionT", bound=Extraction)
+
+# A number as an item states it: "25", "3.5", "1,200"; not the digit of a name ("G7", "COVID-19"),
+# a date's parts, or a code (those fields are not read).
+_NUMBER = re.compile(r"(?<![\w.,/-])\d[\d,.]*\d(?![\w%-]*[A-Za-z])|(?<![\w.,/-])\d(?![\w.,/])")
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+
+
+def stated_numbers(text: str) -> set[str]:
+    """The numbers `text` states, commas and a trailing full stop taken off."""
+    return {match.replace(",", "").rstrip(".") for match in _NUMBER.findall(text)}
+
+
+def _digits(text: str) -> set[str]:
+    """Every run of digits in `text`, however it is written beside other characters ("3元",
+    "１２", "25%"): where a number may be supported, nothing is missed."""
+    folded = unicodedata.normalize("NFKC", text)
+    return {match.replace(",", "").rstrip(".") for match in re.findall(r"\d[\d,.]*", folded)}
+
+
+def _normalized(text: str) -> str:
+    return " ".join(text.translate(_QUOTES).lower().split()).strip(" .")
+
+
+def _kind(model: BaseModel) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", type(model).__name__).lower()
+
+
+def _label(model: BaseModel) -> str:
+    label = getattr(model, "label", None)
+    return str(label()) if callable(label) else _kind(model)
+
+
+def _statement(model: BaseModel) -> str | None:
+    """What the item says in its own words: its `statement_fields` (by default its label field;
+    a party's is its name, which is not a statement)."""
+    names = getattr(model, "statement_fields", None)
+    if names is None:
+        name = getattr(model, "label_field", None)
+        if not isinstance(name, str) or name in ("name", "topic", "title"):
+            return None
+        names = (name,)
+    values = [getattr(model, name, None) for name in names]
+    text = " ".join(value for value in values if isinstance(value, str) and value.strip())
+    return text or None
+
+
+def _cited_items(model: BaseModel) -> Iterator[BaseModel]:
+    for _, value in model:
+        for item in value if isinstance(value, list) else []:
+            if isinstance(item, BaseModel):
+                if isinstance(getattr(item, "citations", None), list):
+                    yield item
+                yield from _cited_items(item)
+
+
+def _article_text(article: Article) -> str:
+    return article.headline + "\n" + article.body
+
+
+def _support(item: BaseModel, articles: Mapping[str, Article]) -> tuple[str, list[Article]]:
+    """The quotes of `item` and the sentences around them, and the articles it cites."""
+    said, cited = [], []
+    for citation in getattr(item, "citations", []):
+        article = articles.get(citation.article_id)
+        if article is None:
+            continue
+        cited.append(article)
+        said.append(citation.quote)
+        said.append(getattr(citation, "translation", None) or "")
+        sentence = sentence_around_quote(citation.quote, _article_text(article))
+        if sentence is not None:
+            said.append(sentence)
+    return " ".join(said), cited
+
+
+def _years(articles: list[Article]) -> set[str]:
+    years = set()
+    for article in articles:
+        years |= set(_YEAR.findall(_article_text(article)))
+        if article.published is not None:
+            years.add(str(article.published.year))
+    return years
+
+
+def _known_years(articles: Mapping[str, Article]) -> set[str]:
+    years = _years(list(articles.values()))
+    published = {a.published.year for a in articles.values() if a.published is not None}
+    return years | {str(year + step) for year in published for step in (-1, 1)}
+
+
+def _problem(item: BaseModel, articles: Mapping[str, Article]) -> str | None:
+    said, cited = _support(item, articles)
+    if not cited:
+        return None  # verification has dropped what cites no article of the story
+    missing = stated_numbers(_statement(item) or "") - _digits(said)
+    # A year is a date: it stands in an article of the story, or follows from the day one was
+    # published ("next year" in an article of 2025 is 2026).
+    missing = {n for n in missing if not (_YEAR.fullmatch(n) and n in _known_years(articles))}
+    if missing:
+        shown = ", ".join(sorted(missing))
+        return f"it states {shown}, which neither its quotes nor the sentences around them have"
+    date = getattr(item, "date", None)
+    if isinstance(date, str) and _YEAR.match(date):
+        # An undated article's "on Tuesday" is dated by the story's others.
+        year = date[:4]
+        if year not in _years(list(articles.values())):
+            return f"it is dated {date}: no article of the story has {year}, nor was published then"
+    return None
+
+
+def drop_unsupported(
+    extraction: ExtractionT, articles: Mapping[str, Article], language: str
+) -> tuple[ExtractionT, list[Removed]]:
+    """`extraction` without what its quotes do not support (see the module docstring), and what
+    was removed and why."""
+    removed: list[Removed] = []
+    seen: dict[str, str] = {}
+    unsupported: set[int] = set()
+    for item in _cited_items(extraction):
+        problem = _problem(item, articles)
+        statement = _statement(item)
+        key = _normalized(statement) if statement is not None else None
+        if problem is None and key:
+            if key in seen:
+                problem = f"it repeats the words of another item ({seen[key]})"
+            else:
+                seen[key] = _kind(item)
+        if problem is not None:
+            removed.append(Removed(_kind(item), _label(item), problem))
+            unsupported.add(id(item))
+
+    def pruned(model: BaseModel) -> BaseModel | None:
+        update: dict[str, Any] = {}
+        for name, value in model:
+            if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
+                kept = [
+                    each
+                    for each in (pruned(v) for v in value if id(v) not in unsupported)
+                    if each is not None
+                ]
+                if name == "citations":
+                    kept = [_without_needless_translation(c, articles, language, model, removed)
+                            for c in kept]  # fmt: skip
+                least = _least(model, name)
+                if len(kept) < least:
+                    reason = f"fewer than {least} {name} are supported"
+                    removed.append(Removed(_kind(model), _label(model), reason))
+                    return None
+                update[name] = kept
+        return model.model_copy(update=update) if update else model
+
+    kept = pruned(extraction)
+    assert kept is not None  # the extraction itself bounds nothing
+    return kept, removed  # type: ignore[return-value]
+
+
+def _least(model: BaseModel, field: str) -> int:
+    """The least number of items `model`'s list `field` may hold (its `min_length`)."""
+    info = type(model).model_fields.get(field)
+    metadata = info.metadata if info is not None else []
+    return max((getattr(m, "min_length", 0) or 0 for m in metadata), default=0)
+
+
+def _without_needless_translation(
+    citation: BaseModel,
+    articles: Mapping[str, Article],
+    language: str,
+    item: BaseModel,
+    removed: list[Removed],
+) -> BaseModel:
+    translation = getattr(citation, "translation", None)
+    article = articles.get(str(getattr(citation, "article_id", "")))
+    if not translation or article is None or article.language is None:
+        return citation
+    if language_name(article.language).lower() != language_name(language).lower():
+        return citation
+    if _normalized(translation) != _normalized(str(getattr(citation, "quote", ""))):
+        removed.append(
+            Removed(
+                f"{_kind(item)} translation",
+                _label(item),
+                f"a translation beside a quote already in the briefing's language ({language})",
+            )
+        )
+    return citation.model_copy(update={"translation": None})

@@ -1,0 +1,93 @@
+"""A quote must support its claim, not only exist (issue #17, item 5): on the authored seeds
+answer, which loses nothing, and on the junk the issue quotes from SmolLM2-135M-Instruct on a
+real server — one verbatim phrase under every item, a timeline date no article has, a
+translation beside an English quote — which is removed with its reasons."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from summarizer import load_articles
+from summarizer._support import drop_unsupported, stated_numbers
+from summarizer.profiles.geopolitics._schema import StoryExtraction
+
+from .conftest import REPO
+
+SEEDS_ANSWER: dict[str, Any] = json.loads(
+    (REPO / "tests" / "authored" / "seeds.json").read_text(encoding="utf-8")
+)
+ARTICLES = {article.id: article for article in load_articles(REPO / "seeds")}
+
+
+def _checked(answer: dict[str, Any], language: str = "en") -> tuple[StoryExtraction, list[Any]]:
+    extraction = StoryExtraction.model_validate(answer)
+    return drop_unsupported(extraction, ARTICLES, language)
+
+
+def test_the_authored_seeds_answer_loses_nothing() -> None:
+    extraction, removed = _checked(SEEDS_ANSWER)
+    assert removed == []
+    assert extraction == StoryExtraction.model_validate(SEEDS_ANSWER)
+
+
+def test_a_number_no_quote_or_sentence_around_it_has_costs_its_item() -> None:
+    answer = copy.deepcopy(SEEDS_ANSWER)
+    consequence = answer["consequences"][0]
+    consequence["description"] = "About 40,000 flights were cancelled."
+    extraction, removed = _checked(answer)
+    (gone,) = removed
+    assert (gone.kind, gone.summary) == ("consequence", "About 40,000 flights were cancelled.")
+    assert (
+        gone.reason
+        == "it states 40000, which neither its quotes nor the sentences around them have"
+    )
+    assert len(extraction.consequences) == len(SEEDS_ANSWER["consequences"]) - 1
+
+
+def test_a_date_in_a_year_no_article_has_costs_its_event() -> None:
+    answer = copy.deepcopy(SEEDS_ANSWER)
+    answer["timeline"][0]["date"] = "2013-11-07"  # the issue's date from the real model
+    extraction, removed = _checked(answer)
+    (gone,) = removed
+    assert gone.kind == "timeline event"
+    assert gone.reason == (
+        "it is dated 2013-11-07: no article of the story has 2013, nor was published then"
+    )
+    assert len(extraction.timeline) == len(SEEDS_ANSWER["timeline"]) - 1
+
+
+def test_one_phrase_under_every_item_is_kept_once() -> None:
+    """The issue's run: "Takaichi's remark" as every action, demand and consequence."""
+    answer = copy.deepcopy(SEEDS_ANSWER)
+    phrase = "Takaichi's remark"
+    answer["actions"][0]["action"] = phrase
+    answer["demands"][0]["demand"] = phrase
+    answer["consequences"][0]["description"] = phrase + "."
+    extraction, removed = _checked(answer)
+    assert [(r.kind, r.reason) for r in removed] == [
+        ("demand", "it repeats the words of another item (action)"),
+        ("consequence", "it repeats the words of another item (action)"),
+    ]
+    assert extraction.actions[0].action == phrase
+
+
+def test_a_translation_beside_a_quote_in_the_briefings_language_goes_the_quote_stays() -> None:
+    answer = copy.deepcopy(SEEDS_ANSWER)
+    citation = answer["parties"][0]["citations"][0]
+    citation["translation"] = "Beijing criticised the statement and asked Tokyo to retract it."
+    extraction, removed = _checked(answer)
+    (gone,) = removed
+    assert gone.kind == "party translation"
+    assert gone.reason == "a translation beside a quote already in the briefing's language (en)"
+    (kept,) = extraction.parties[0].citations
+    assert kept.quote == citation["quote"] and kept.translation is None
+    # Briefed in Chinese, the English quote's translation is what the reader needs: it stays.
+    in_chinese, nothing = _checked(answer, language="zh")
+    assert nothing == [] and in_chinese.parties[0].citations[0].translation is not None
+
+
+def test_numbers_are_read_as_an_item_states_them() -> None:
+    assert stated_numbers("1,200 troops, 3.5% growth and 25 ships.") == {"1200", "3.5", "25"}
+    assert stated_numbers("The G7 and COVID-19 and Article 9") == {"9"}
