@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -866,6 +867,7 @@ def eval_command(
             settings = Settings(model=model, profile=gold.profile)
             if replay is not None:
                 settings = _replay_settings(settings, replay)
+            started = time.monotonic()
             try:
                 with replaying(replay) if replay is not None else contextlib.nullcontext():
                     briefing = summarize(list(paths), settings=settings)
@@ -873,7 +875,9 @@ def eval_command(
                 _fail(str(error))
             if not briefing.stories:
                 reason = briefing.failed_stories[0].reason if briefing.failed_stories else "none"
-                reports.append(_row(f"{model[:24]:24} not briefed: {reason}"))
+                seconds = time.monotonic() - started
+                spent = f"{briefing.usage.total_tokens:,} tokens, {seconds:.0f} s"
+                reports.append(_row(f"{model[:24]:24} not briefed ({spent}): {reason}"))
                 continue
             reports.append(
                 score_briefing(briefing, gold, briefing_name=model, gold_name=str(gold_path))

@@ -185,6 +185,8 @@ def test_a_stream_that_goes_round_in_a_loop_is_stopped_there_and_not_sent_again(
         reason
     )
     assert reason.endswith("to 1): stopped there, not asked again")
+    # What the server wrote is counted, stopped or not (the other story: 100).
+    assert briefing.usage.completion_tokens == 512 + 100
     assert server.outcomes["endless"] == 1
     wait_for(server.streams, 2)
     (endless,) = [s for s in server.streams if s.outcome == "endless"]

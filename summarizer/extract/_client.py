@@ -944,6 +944,15 @@ def make_structured_create(
                         response, timing = await send(kwargs, tokens)
             response = _limit(response, current)
         except openai.APIError as error:
+            written = getattr(error, "tokens", None)  # a stream stopped part-way: what it cost
+            if isinstance(written, int) and written > 0:
+                prompt = _prompt_estimate(kwargs)
+                partial = CompletionUsage(
+                    prompt_tokens=prompt, completion_tokens=written, total_tokens=prompt + written
+                )
+                for total in (usage, current.usage if current is not None else None):
+                    if total is not None:
+                        total.add(partial)
             record(
                 current, key=key, request=kwargs, response=None,
                 status=getattr(error, "status_code", None),
