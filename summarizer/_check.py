@@ -155,7 +155,8 @@ class CheckReport:
         window = (
             f"{facts.context_window:,} tokens a request"
             if facts.context_window is not None
-            else "not stated by the server"
+            else "not stated by the server: a run learns it where an answer stops short of its "
+            "budget, and remembers it"
         )
         lines = [
             f"endpoint:  {self.base_url} · model {self.model}",

@@ -364,7 +364,8 @@ def test_check_names_the_server_the_window_and_the_modes_that_work(
     assert lines[2] == (
         f"context:   {window:,} tokens a request"
         if window
-        else "context:   not stated by the server"
+        else "context:   not stated by the server: a run learns it where an answer stops short "
+        "of its budget, and remembers it"
     )
     assert report.plan.mode.value == works[0]  # brief's mode is one that works
     assert lines[-1].startswith(

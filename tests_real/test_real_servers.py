@@ -13,14 +13,24 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from summarizer._replay import ORIGIN_HEADER, recorded_answers_are_authored, recorded_origin
 from summarizer.extract._limits import repeats_itself
 
 from .answers import answer_of, request_of
-from .conftest import REPO, RUN_HARD_STOP, Run
+from .conftest import (
+    MODEL_NAME,
+    REPO,
+    RUN_HARD_STOP,
+    SUMMARIZER,
+    RealServer,
+    Run,
+    tool_environment,
+)
 from .junk import avoidable_failure, junk_in_story
 from .recording_proxy import Exchange
 
@@ -220,3 +230,28 @@ def test_the_replayed_briefing_says_a_real_model_wrote_its_answers(run: Run) -> 
     assert replay.get("origin") == recorded_origin(run.cassette), replay
     markdown = run.cli_replayed_markdown or ""
     assert "The answers in that recording are a real model's output" in markdown
+
+
+def test_check_names_the_server_its_window_and_a_working_mode(
+    server: RealServer, tmp_path: Path
+) -> None:
+    """`summarizer check`, as a user runs it against the server they started."""
+    done = subprocess.run(
+        [str(SUMMARIZER), "check", "--base-url", f"{server.url}/v1", "--model", MODEL_NAME],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=tool_environment(tmp_path),
+        stdin=subprocess.DEVNULL,
+    )
+    said = done.stdout + done.stderr
+    assert done.returncode == 0, said
+    lines = dict(line.split(":", 1) for line in done.stdout.splitlines() if ":" in line)
+    named = {"llama-server": "llama.cpp server", "llama-cpp-python": "llama-cpp-python 0.3.36"}
+    assert lines["server"].strip().startswith(named[server.name]), said
+    if server.name == "llama-server":
+        assert lines["context"].strip() == f"{server.context:,} tokens a request", said
+    else:  # it says its window nowhere: the run learns it where an answer is cut off
+        assert "not stated by the server" in lines["context"], said
+    assert re.search(r"^mode json_schema: works: ", done.stdout, re.MULTILINE), said
+    assert re.search(r"^brief: +backend \S+, --mode json_schema", done.stdout, re.MULTILINE), said
