@@ -172,25 +172,28 @@ class _Handler(BaseHTTPRequestHandler):
         self, exchange: Exchange, answer: http.client.HTTPResponse, *, chunked: bool
     ) -> None:
         received = bytearray()
-        while True:
-            try:
-                data = answer.read1(_READ_SIZE)
-            except (OSError, http.client.HTTPException) as error:
-                if exchange.client_left_at is None:
-                    exchange.error = f"{type(error).__name__}: {error}"
-                break
-            if not data:
-                break
-            now = time.monotonic()
-            exchange.first_byte_at = exchange.first_byte_at or now
-            exchange.last_byte_at = now
-            received += data
-            if chunked:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            else:
-                self.wfile.write(data)
-            self.wfile.flush()
-        exchange.response_body = bytes(received)
+        try:
+            while True:
+                try:
+                    data = answer.read1(_READ_SIZE)
+                except (OSError, http.client.HTTPException) as error:
+                    if exchange.client_left_at is None:
+                        exchange.error = f"{type(error).__name__}: {error}"
+                    break
+                if not data:
+                    break
+                now = time.monotonic()
+                exchange.first_byte_at = exchange.first_byte_at or now
+                exchange.last_byte_at = now
+                if chunked:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                else:
+                    self.wfile.write(data)
+                self.wfile.flush()
+                received += data  # what reached the tool, and only that
+        finally:
+            # Also when the tool has left (a write fails): what it got is what a replay gives.
+            exchange.response_body = bytes(received)
         if exchange.error is None and exchange.client_left_at is None:
             # Every byte of the answer was relayed: the tool did not give up on it, whatever it
             # does with the connection from now on.
