@@ -6,7 +6,9 @@ command line, on a generated day of STORIES one-article stories:
 - cold: a first run; and the same run with --no-store, for the store's own cost in wall time;
 - unchanged: the same day again (the naive way, with no store, sends every request again);
 - one new article: a new story; and one article that joins an existing story;
-- kill and resume: SIGKILL half-way, then the same command again.
+- kill and resume: SIGKILL half-way, then the same command again;
+- items dropped: a day where every third story's answer holds an item no article supports, however
+  often it is re-asked (the story is briefed without it), run cold and then unchanged.
 
 Also, on the labelled day (seeds + tests/day), how stable grouping is: each article taken out
 and put back, and how many of the other stories' article sets change (each change would be a
@@ -31,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarizer import group_articles, load_articles  # noqa: E402
-from tests.fault_server import FaultServer  # noqa: E402
+from tests.fault_server import UNVERIFIABLE, FaultServer  # noqa: E402
 from tests.test_faults import write_day  # noqa: E402
 
 
@@ -92,6 +94,19 @@ def main() -> None:
         done = _answers(resumed)
         rows.append((f"killed after {done} of {total} stories", len(server.requests) - sent, 0.0))
         timed("resumed", "--store", str(resumed))
+
+    dropped_day, dropped_store = folder / "dropped-day", folder / "dropped.db"
+    dropped_day.mkdir()
+    files = write_day(dropped_day, stories=options.stories)
+    junk = {path.read_text().splitlines()[0]: UNVERIFIABLE for path in sorted(files)[::3]}
+    with FaultServer(latency=options.latency, outcome_for=junk) as server:
+        env["OPENAI_BASE_URL"] = server.base_url
+        base = [sys.executable, "-m", "summarizer", "brief", str(dropped_day), "-o",
+                str(folder / "d.md"), "--store", str(dropped_store)]  # fmt: skip
+        for label in (f"items dropped in {len(junk)} stories, cold", "items dropped, unchanged"):
+            sent, started = len(server.requests), time.perf_counter()
+            subprocess.run(base, env=env, capture_output=True, check=False)
+            rows.append((label, len(server.requests) - sent, time.perf_counter() - started))
 
     print(f"{options.stories} stories of one article, {options.latency}s latency per request")
     print(f"{'run':34} {'requests':>8} {'seconds':>8}")

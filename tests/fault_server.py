@@ -32,6 +32,7 @@ off, and llama-cpp-python's HTTP 500 for a request it cannot validate.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gzip
 import hashlib
 import json
@@ -52,6 +53,9 @@ HEADERS = {AUTHORED_HEADER: "tests/fault_server.py"}
 
 TRANSPORT_FAULTS = ("429", "500", "502", "503", "drop", "stall")  # also possible: "401"
 MALFORMED = ("not_json", "missing_fields", "length")
+# A valid answer with one more consequence whose quote is in no article, however often it is
+# re-asked: the story is briefed with that item dropped.
+UNVERIFIABLE = "unverifiable_item"
 HOSTILE = (
     "no_choices",  # 200 with a gateway's error body and no `choices`
     "html",  # 200 with an HTML error page
@@ -576,6 +580,13 @@ def _answer_text(request: dict[str, Any], outcome: str) -> tuple[str, str]:
         arguments = json.dumps({"headline": "Only a headline"})
     elif outcome == "length":
         arguments, finish = arguments[: len(arguments) // 3], "length"
+    elif outcome == UNVERIFIABLE:
+        answer = json.loads(arguments)
+        made_up = copy.deepcopy(answer["consequences"][0])
+        made_up["citations"][0]["quote"] = "words that no article of the day holds anywhere"
+        made_up["description"] = "Something no article says."
+        answer["consequences"].append(made_up)
+        arguments = json.dumps(answer)
     return arguments, finish
 
 
