@@ -33,7 +33,7 @@ from pydantic import BaseModel
 from ._article import Article
 from ._evidence import Extraction
 from ._language import language_name
-from ._verify import Removed, sentence_around_quote
+from ._verify import Removed, item_kind, least_items, sentence_around_quote
 
 __all__ = ["drop_unsupported", "stated_numbers"]
 
@@ -62,13 +62,9 @@ def _normalized(text: str) -> str:
     return " ".join(text.translate(_QUOTES).lower().split()).strip(" .")
 
 
-def _kind(model: BaseModel) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", type(model).__name__).lower()
-
-
 def _label(model: BaseModel) -> str:
     label = getattr(model, "label", None)
-    return str(label()) if callable(label) else _kind(model)
+    return str(label()) if callable(label) else item_kind(model)
 
 
 def _statement(model: BaseModel) -> str | None:
@@ -165,9 +161,9 @@ def drop_unsupported(
             if key in seen:
                 problem = f"it repeats the words of another item ({seen[key]})"
             else:
-                seen[key] = _kind(item)
+                seen[key] = item_kind(item)
         if problem is not None:
-            removed.append(Removed(_kind(item), _label(item), problem))
+            removed.append(Removed(item_kind(item), _label(item), problem))
             unsupported.add(id(item))
 
     def pruned(model: BaseModel) -> BaseModel | None:
@@ -182,10 +178,10 @@ def drop_unsupported(
                 if name == "citations":
                     kept = [_without_needless_translation(c, articles, language, model, removed)
                             for c in kept]  # fmt: skip
-                least = _least(model, name)
+                least = least_items(model, name)
                 if len(kept) < least:
                     reason = f"fewer than {least} {name} are supported"
-                    removed.append(Removed(_kind(model), _label(model), reason))
+                    removed.append(Removed(item_kind(model), _label(model), reason))
                     return None
                 update[name] = kept
         return model.model_copy(update=update) if update else model
@@ -193,13 +189,6 @@ def drop_unsupported(
     kept = pruned(extraction)
     assert kept is not None  # the extraction itself bounds nothing
     return kept, removed  # type: ignore[return-value]
-
-
-def _least(model: BaseModel, field: str) -> int:
-    """The least number of items `model`'s list `field` may hold (its `min_length`)."""
-    info = type(model).model_fields.get(field)
-    metadata = info.metadata if info is not None else []
-    return max((getattr(m, "min_length", 0) or 0 for m in metadata), default=0)
 
 
 def _without_needless_translation(
@@ -218,7 +207,7 @@ def _without_needless_translation(
     if _normalized(translation) != _normalized(str(getattr(citation, "quote", ""))):
         removed.append(
             Removed(
-                f"{_kind(item)} translation",
+                f"{item_kind(item)} translation",
                 _label(item),
                 f"a translation beside a quote already in the briefing's language ({language})",
             )

@@ -49,6 +49,8 @@ __all__ = [
     "cited_items",
     "drop_unverified",
     "find_quote",
+    "item_kind",
+    "least_items",
     "quote_frame",
     "quote_in_text",
     "sentence_around_quote",
@@ -357,9 +359,10 @@ def articles_in_scope(articles: Mapping[str, Article] | None) -> Iterator[None]:
         _ARTICLES.reset(token)
 
 
-def _kind(model: BaseModel) -> str:
-    """'TimelineEvent' → 'timeline event'."""
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", type(model).__name__).lower()
+def item_kind(model: BaseModel | type[BaseModel]) -> str:
+    """What an item is called where it is dropped: 'TimelineEvent' → 'timeline event'."""
+    kind = model if isinstance(model, type) else type(model)
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind.__name__).lower()
 
 
 def _summary(model: BaseModel) -> str:
@@ -369,14 +372,14 @@ def _summary(model: BaseModel) -> str:
     for name in ("topic", "name", "title"):
         if isinstance(getattr(model, name, None), str):
             return str(getattr(model, name))
-    return _kind(model)
+    return item_kind(model)
 
 
 def _is_cited(model: object) -> bool:
     return isinstance(model, BaseModel) and isinstance(getattr(model, "citations", None), list)
 
 
-def _min_items(model: BaseModel, field: str) -> int:
+def least_items(model: BaseModel, field: str) -> int:
     """The least number of items a list field may hold (its `min_length`), 0 if unbounded."""
     info = type(model).model_fields[field]
     return max((getattr(m, "min_length", 0) or 0 for m in info.metadata), default=0)
@@ -479,16 +482,17 @@ def drop_unverified(
             for citation in getattr(model, "citations"):  # noqa: B009
                 problem = _citation_problem(citation, articles, model)
                 if problem is not None:
-                    removed.append(Removed(f"{_kind(model)} citation", _summary(model), problem))
+                    kind = f"{item_kind(model)} citation"
+                    removed.append(Removed(kind, _summary(model), problem))
                     continue
                 if (problem := _via_problem(citation, articles)) is not None:
                     # The quote stands; only the credit the article does not give goes.
-                    removed.append(Removed(f"{_kind(model)} via", _summary(model), problem))
+                    removed.append(Removed(f"{item_kind(model)} via", _summary(model), problem))
                     citation = citation.model_copy(update={"via": None})
                 good.append(citation)
             if not good:
                 removed.append(
-                    Removed(_kind(model), _summary(model), "no citation could be verified")
+                    Removed(item_kind(model), _summary(model), "no citation could be verified")
                 )
                 return None
             update["citations"] = good
@@ -496,10 +500,10 @@ def drop_unverified(
             if name == "citations":
                 continue
             kept = [k for k in (prune(item) for item in items) if k is not None]
-            least = _min_items(model, name)
+            least = least_items(model, name)
             if len(kept) < least:
                 reason = f"fewer than {least} {name} could be verified"
-                removed.append(Removed(_kind(model), _summary(model), reason))
+                removed.append(Removed(item_kind(model), _summary(model), reason))
                 return None
             update[name] = kept
         return model.model_copy(update=update)

@@ -204,19 +204,26 @@ class RefusingLlamaCppPython(LlamaCppPython):
         self.n_ctx = n_ctx
         self.seen = Seen()
 
+    def refused(self, prompt: int, asked: int | None) -> Route | None:
+        """Its refusal of a prompt of n_ctx tokens or more, in its words; None below that."""
+        if prompt < self.n_ctx:
+            return None
+        self.seen.add(prompt, asked, 400)
+        message = (
+            f"This model's maximum context length is {self.n_ctx} tokens. However, you "
+            f"requested {prompt + (asked or 0)} tokens ({prompt} in the messages, {asked} in "
+            "the completion). Please reduce the length of the messages or completion."
+        )
+        error = {"message": message, "type": "invalid_request_error", "param": "messages",
+                 "code": "context_length_exceeded"}  # fmt: skip
+        return Route(400, {"error": error})
+
     def chat(self, request: dict[str, Any]) -> Route:
         prompt = prompt_of(request)
         asked = request.get("max_tokens")
-        if prompt >= self.n_ctx:
-            self.seen.add(prompt, asked, 400)
-            message = (
-                f"This model's maximum context length is {self.n_ctx} tokens. However, you "
-                f"requested {prompt + (asked or 0)} tokens ({prompt} in the messages, {asked} in "
-                "the completion). Please reduce the length of the messages or completion."
-            )
-            error = {"message": message, "type": "invalid_request_error", "param": "messages",
-                     "code": "context_length_exceeded"}  # fmt: skip
-            return Route(400, {"error": error})
+        refused = self.refused(prompt, asked)
+        if refused is not None:
+            return refused
         self.seen.add(prompt, asked, 200)
         return Route(200, answered(request, prompt))
 
@@ -388,7 +395,7 @@ def test_a_re_ask_is_capped_to_what_the_window_leaves_and_its_cut_off_keeps_the_
     assert any("words that no article holds" in d.summary + d.reason for d in story.dropped)
 
 
-class WindowedLlamaCppPython(LlamaCppPython):
+class WindowedLlamaCppPython(RefusingLlamaCppPython):
     """llama-cpp-python's server with `--n_ctx n_ctx`, which no endpoint says: it refuses a
     prompt of n_ctx tokens or more (llama_cpp/llama.py, `_create_completion`) and otherwise
     writes until `max_tokens` or the window, whichever comes first, with `finish_reason:
@@ -396,22 +403,15 @@ class WindowedLlamaCppPython(LlamaCppPython):
     `answer_factor` tokens for each token of article text it reads."""
 
     def __init__(self, *, n_ctx: int = 8192, answer_factor: float = 1.5) -> None:
-        super().__init__()
-        self.n_ctx, self.answer_factor = n_ctx, answer_factor
-        self.seen = Seen()
+        super().__init__(n_ctx)
+        self.answer_factor = answer_factor
 
     def chat(self, request: dict[str, Any]) -> Route:
         prompt = prompt_of(request)
         asked = request.get("max_tokens")
-        if prompt >= self.n_ctx:
-            self.seen.add(prompt, asked, 400)
-            message = (
-                f"This model's maximum context length is {self.n_ctx} tokens. However, you "
-                f"requested {prompt + (asked or 0)} tokens ({prompt} in the messages, {asked} in "
-                "the completion). Please reduce the length of the messages or completion."
-            )
-            return Route(400, {"error": {"message": message, "type": "invalid_request_error",
-                                         "code": "context_length_exceeded"}})  # fmt: skip
+        refused = self.refused(prompt, asked)
+        if refused is not None:
+            return refused
         self.seen.add(prompt, asked, 200)
         needed = max(int(article_tokens(request) * self.answer_factor), 60)
         room = self.n_ctx - prompt

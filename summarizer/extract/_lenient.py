@@ -12,7 +12,6 @@ valid at all.
 from __future__ import annotations
 
 import json
-import re
 import types
 import typing
 from typing import Any
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .._evidence import Extraction
 from .._schema import DroppedItem
+from .._verify import item_kind
 
 __all__ = ["valid_items"]
 
@@ -41,11 +41,6 @@ def _item_model(model: type[BaseModel], field: str) -> type[BaseModel] | None:
         return None
     (inner,) = typing.get_args(annotation) or (None,)
     return inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
-
-
-def _kind(model: type[BaseModel]) -> str:
-    """'TimelineEvent' → 'timeline event', as verification names what it drops."""
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
 
 
 def _summary(model: type[BaseModel], item: object) -> str:
@@ -124,7 +119,7 @@ def valid_items(
             item = items.pop(index)
             dropped.append(
                 DroppedItem(
-                    kind=_kind(item_model),
+                    kind=item_kind(item_model),
                     summary=_summary(item_model, item),
                     reason=_reason(error, after),
                 )
