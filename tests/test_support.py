@@ -91,3 +91,26 @@ def test_a_translation_beside_a_quote_in_the_briefings_language_goes_the_quote_s
 def test_numbers_are_read_as_an_item_states_them() -> None:
     assert stated_numbers("1,200 troops, 3.5% growth and 25 ships.") == {"1200", "3.5", "25"}
     assert stated_numbers("The G7 and COVID-19 and Article 9") == {"9"}
+
+
+def test_an_item_naming_someone_not_a_party_is_removed() -> None:
+    """The issue's run named "Takaichi's remark" as the actor of everything: an actor, a
+    demander, a source must be one of the story's parties (a name or an alias), or "outlet"."""
+    from summarizer.profiles.geopolitics import PROFILE, DailyBriefing
+
+    briefing = DailyBriefing.model_validate_json((REPO / "tests/golden/seeds.json").read_text())
+    (story,) = briefing.stories
+    assert PROFILE.finish is not None
+    assert PROFILE.finish(story).dropped == story.dropped  # the authored story loses nothing
+    action = story.actions[0].model_copy(update={"actor": "Takaichi's remark"})
+    alias = story.parties[0].aliases[0] if story.parties[0].aliases else story.parties[0].name
+    demand = story.demands[0].model_copy(update={"demander": alias.upper()})  # case forgiven
+    changed = story.model_copy(
+        update={"actions": [action, *story.actions[1:]], "demands": [demand, *story.demands[1:]]}
+    )
+    finished = PROFILE.finish(changed)
+    (gone,) = [d for d in finished.dropped if d not in story.dropped]
+    assert (gone.kind, gone.summary) == ("action", action.action)
+    assert gone.reason == "its actor \"Takaichi's remark\" is not one of the story's parties"
+    assert len(finished.actions) == len(story.actions) - 1
+    assert finished.demands[0].demander == alias.upper()

@@ -4,8 +4,10 @@ demand of each other, where they stand, what follows, when, and where the source
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..._schema import DroppedItem, with_checked_summary
+from ..._verify import item_kind
 from ...extract._prompts import default_prompts_dir
 from .. import Profile
 from ._changes import compare_briefings
@@ -79,10 +81,62 @@ def _only_cameo_codes(story: Story) -> Story:
     return story.model_copy(update={"actions": actions, "dropped": [*story.dropped, *dropped]})
 
 
+# The fields that name a party, by list; "outlet" stands for the article's own voice.
+_PARTY_FIELDS = {
+    "actions": ("actor", "target"),
+    "demands": ("demander", "addressee"),
+    "positions": ("party",),
+    "consequences": ("according_to",),
+}
+
+
+def _named(name: str) -> str:
+    return " ".join(name.replace("’", "'").lower().split())
+
+
+def _only_named_parties(story: Story) -> Story:
+    """Each action's actor and target, each demand's demander and addressee, each position's
+    party and each consequence's source is one of the story's parties (by its name or an alias)
+    — as the prompt asks — or, for a source, "outlet". An item that names someone else (a weak
+    model's "Takaichi's remark" as the actor of everything) is removed and listed under what
+    verification removed. A story with no parties keeps its items: there is nothing to hold
+    them to."""
+    known = {_named(name) for party in story.parties for name in (party.name, *party.aliases)}
+    if not known:
+        return story
+    update: dict[str, Any] = {}
+    dropped: list[DroppedItem] = []
+    for field, names in _PARTY_FIELDS.items():
+        kept = []
+        for item in getattr(story, field):
+            stranger = next(
+                (
+                    (name, value)
+                    for name in names
+                    if isinstance(value := getattr(item, name), str)
+                    and _named(value) not in known
+                    and not (name == "according_to" and _named(value) == "outlet")
+                ),
+                None,
+            )
+            if stranger is None:
+                kept.append(item)
+                continue
+            name, value = stranger
+            reason = f"its {name.replace('_', ' ')} {value!r} is not one of the story's parties"
+            dropped.append(DroppedItem(kind=item_kind(item), summary=item.label(), reason=reason))
+        if len(kept) != len(getattr(story, field)):
+            update[field] = kept
+    if not dropped:
+        return story
+    return story.model_copy(update={**update, "dropped": [*story.dropped, *dropped]})
+
+
 def _finish(story: Story) -> Story:
     """What the program does to every built story: its headline and bottom line held to its
-    evidence, its CAMEO codes checked, its timeline sorted."""
-    return _sort_timeline(_only_cameo_codes(with_checked_summary(story)))
+    evidence, its CAMEO codes checked, every party it names one of its parties, its timeline
+    sorted."""
+    return _sort_timeline(_only_named_parties(_only_cameo_codes(with_checked_summary(story))))
 
 
 PROFILE = Profile(
