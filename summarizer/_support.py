@@ -10,7 +10,9 @@ out a quote it cannot find:
   description; a profile's figures are its own `checks`' business) states a number neither its
   quotes, their translations nor the sentences around them have;
 - a dated item (a timeline event) whose year no article of the story has, nor the day any of
-  them was published on (an undated article's "on Tuesday" is dated by the others);
+  them was published on (an undated article's "on Tuesday" is dated by the others); or whose day
+  no article writes ("November 18") nor follows from one (the day it was published, a weekday or
+  "yesterday" it names, within a week of that day; English articles only);
 - an item whose statement repeats another's word for word (the first stands): an answer of one
   phrase is junk whatever quote it rests on;
 
@@ -23,6 +25,7 @@ extraction with what is unsupported removed, and what was removed (`Removed`, as
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -142,7 +145,59 @@ def _problem(item: BaseModel, articles: Mapping[str, Article]) -> str | None:
         year = date[:4]
         if year not in _years(list(articles.values())):
             return f"it is dated {date}: no article of the story has {year}, nor was published then"
+        day = _day(date)
+        if day is not None and not _day_follows(day, list(articles.values())):
+            return (
+                f"it is dated {date}: no article of the story writes that day, nor names its "
+                "weekday within a week of the day it was published"
+            )
     return None
+
+
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_RELATIVE = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}
+
+
+def _day(date: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(date) if len(date) == 10 else None
+    except ValueError:
+        return None
+
+
+def _day_follows(day: dt.date, articles: list[Article]) -> bool:
+    """Whether an article of the story writes `day` — "2025-11-18", "November 18", "Nov. 18",
+    "18 November" — or it follows from one: the day an article was published, or a weekday or
+    "yesterday" it names, counted from that day (a week either way). Only English is read: in
+    a story with an article in another language (or of no known language), a day passes."""
+    if any(article.language not in ("en", None) for article in articles):
+        return True
+    month = _MONTHS[day.month - 1]
+    written = re.compile(
+        rf"\b{day.isoformat()}\b|\b{month[:3]}[a-z]*\.?\s+0?{day.day}\b"
+        rf"|\b0?{day.day}(?:st|nd|rd|th)?\s+(?:of\s+)?{month[:3]}",
+        re.IGNORECASE,
+    )
+    for article in articles:
+        text = _article_text(article)
+        if written.search(text):
+            return True
+        published = article.published
+        if published is None:
+            continue
+        if published == day:
+            return True
+        words = set(re.findall(r"[a-z]+", text.lower()))
+        if any(published + dt.timedelta(days=shift) == day
+               for word, shift in _RELATIVE.items() if word in words):  # fmt: skip
+            return True
+        weekday = _WEEKDAYS[day.weekday()]
+        if weekday in words and abs((day - published).days) <= 7:
+            return True
+    return False
 
 
 def drop_unsupported(

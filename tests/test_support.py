@@ -114,3 +114,20 @@ def test_an_item_naming_someone_not_a_party_is_removed() -> None:
     assert gone.reason == "its actor \"Takaichi's remark\" is not one of the story's parties"
     assert len(finished.actions) == len(story.actions) - 1
     assert finished.demands[0].demander == alias.upper()
+
+
+def test_a_day_no_article_writes_nor_follows_from_one_costs_its_event() -> None:
+    """The seeds' talks were on a Tuesday, 2025-11-18, which the articles write as "Tuesday"
+    and are dated by; a day two weeks before that no article names is not supported."""
+    answer = copy.deepcopy(SEEDS_ANSWER)
+    kept_day = next(e for e in answer["timeline"] if len(e["date"]) == 10)
+    assert _checked(answer)[1] == []  # the authored days all stand
+    kept_day["date"] = "2025-11-02"
+    extraction, removed = _checked(answer)
+    assert len(extraction.timeline) == len(SEEDS_ANSWER["timeline"]) - 1
+    (gone,) = removed
+    assert gone.kind == "timeline event"
+    assert gone.reason == (
+        "it is dated 2025-11-02: no article of the story writes that day, nor names its weekday "
+        "within a week of the day it was published"
+    )
