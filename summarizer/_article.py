@@ -138,7 +138,21 @@ _OUTLET_AND_DATE = re.compile(
     r"^\**(?P<outlet>[A-Z][\w&.' -]{1,50}?)\**\s+[·—–|-]\s+(?P<date>[\w ,.-]{6,30})$"
 )
 _FRONT_MATTER = re.compile(r"\A---\n(?P<block>.*?)\n---\n", re.DOTALL)
-_SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
+# Sentence ends in every script: Latin and Cyrillic ".!?", the CJK full stops and marks "。！？．｡",
+# Arabic and Urdu "؟۔", Devanagari's danda "।॥", Thai has none (a space ends a sentence), and the
+# quote marks and brackets that may close a sentence after its mark.
+_TERMINALS = ".!?…。！？．｡؟۔।॥"
+_SENTENCE_END = re.compile(rf"[{_TERMINALS}\"”’)」』）】»]\s*$")
+# Scripts written without spaces between words: CJK ideographs, kana, Thai, Lao, Khmer, Myanmar.
+# A line of them is one "word" to str.split(); two characters are taken as a word instead.
+_UNSPACED = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
+)
+# "دمشق، سوريا (CNN) -- ...", "MOSCOW (Reuters) — ...": a dateline lead in any script, its place
+# and agency, before a double hyphen or a dash.
+_ANY_DATELINE = re.compile(
+    r"^(?P<place>[^\W\d_][^()\n]{0,60}?)\s*\((?P<agency>[^()\n]{2,40})\)\s*(?:--|[–—])\s*"
+)
 _CORPORATE_SUFFIX = re.compile(r",?\s+(?:Ltd|Inc|LLC|Co|Corp|PLC|GmbH)\.?$", re.IGNORECASE)
 
 
@@ -179,10 +193,22 @@ def _other_language_date(text: str) -> dt.date | None:
 
     import dateparser
 
+    # "04 آذار/مارس 2012": Arabic pages give a month its Levantine and its Egyptian name; each
+    # is tried alone.
+    tries = [text]
+    if _MONTH_PAIR.search(text):
+        tries += [_MONTH_PAIR.sub(r"\2", text), _MONTH_PAIR.sub(r"\1", text)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # its own deprecation warnings, about its internals
-        found = dateparser.parse(text, settings={"STRICT_PARSING": True})
-    return found.date() if found is not None else None
+        for each in tries:
+            found = dateparser.parse(each, settings={"STRICT_PARSING": True})
+            if found is not None:
+                day: dt.date = found.date()
+                return day
+    return None
+
+
+_MONTH_PAIR = re.compile(r"([^\W\d_]+)/([^\W\d_]+)")
 
 
 def _date_alone(text: str) -> dt.date | None:
@@ -224,10 +250,16 @@ def _outlet_name(holder: str) -> str:
     return re.sub(r"^The\s+", "", name).strip()
 
 
+def _words(line: str) -> int:
+    """The words of `line`, in any script: split on spaces, and two characters a word where a
+    script has no spaces between words."""
+    unspaced = len(_UNSPACED.findall(line))
+    return len(line.split()) + (unspaced + 1) // 2 - (1 if unspaced else 0)
+
+
 def _is_title_like(line: str) -> bool:
     """A headline or subheading: short, and not ending like a sentence."""
-    words = line.split()
-    return 0 < len(words) <= 20 and not _SENTENCE_END.search(line)
+    return 0 < _words(line) <= 20 and not _SENTENCE_END.search(line)
 
 
 _SIMPLE_DATELINE = re.compile(r"^[A-Z][a-z]+(?:/[A-Z][a-z]+)*:\s+")
@@ -235,7 +267,7 @@ _SIMPLE_DATELINE = re.compile(r"^[A-Z][a-z]+(?:/[A-Z][a-z]+)*:\s+")
 
 def _first_sentence(text: str, limit: int = 110) -> str:
     text = _SIMPLE_DATELINE.sub("", text[: limit * 20])  # "Beijing/Tokyo: Officials" -> "Officials"
-    sentence = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
+    sentence = re.split(r"(?<=[.!?؟۔।])\s+|(?<=[。！？｡])\s*", text.strip(), maxsplit=1)[0]
     if len(sentence) <= limit:
         return sentence.rstrip(".")
     return sentence[:limit].rsplit(" ", 1)[0] + "…"
@@ -386,9 +418,17 @@ def parse_article(
                 if meta.headline is None:
                     meta.headline = paragraph
                 continue  # a subheading under the headline
-            if dateline := _WIRE_DATELINE.match(paragraph):
+            if dateline := _WIRE_DATELINE.match(paragraph) or _ANY_DATELINE.match(paragraph):
                 meta.agency = dateline["agency"].strip()
                 paragraph = paragraph[dateline.end() :]
+        elif (
+            len(body) == 1
+            and meta.published is None
+            and (date := _parse_date_line(paragraph)) is not None
+        ):
+            # A dateline lead, then the date alone on the next line (as CNN's Arabic pages do).
+            meta.published = date
+            continue
         body.append(paragraph)
 
     body_text = "\n\n".join(body).strip()
