@@ -1,0 +1,170 @@
+"""Grouping on labelled news nobody here wrote: ECB+ (Cybulska & Vossen, LREC 2014).
+
+ECB+ holds 982 news articles in 43 topics; each topic holds two events of the same kind (two
+actresses entering rehab, two earthquakes), one from the original ECB corpus (`*ecb.xml`), one
+added for ECB+ (`*ecbplus.xml`): 86 events. Topics 36–45 are the test split the literature
+reports on (Barhom et al., ACL 2019; Cattan et al., 2021); the others are for tuning.
+
+Each article is written out as a text file — its first sentence (the title) as the headline, its
+other sentences one to a paragraph — read as any day's files are, grouped by `group_articles`,
+and scored against the events with BCubed precision, recall and F (the measure the
+news-clustering and cross-document coreference literature uses) and pairwise F1; then again with
+each article cut to its title and its first sentence of prose (eight words or more), as a feed
+item gives. An article that is a title and a date line and nothing else cannot be read as one,
+and is left out (counted as unread).
+
+ECB+ is CC-BY 3.0 and is not shipped here: point ECBPLUS at its `ECB+` folder (in the public
+repository tommasoc80/EventStoryLine, `ECB+_LREC2014/ECB+/`), or at a git checkout of that
+repository, which is read without a work tree.
+
+    ECBPLUS=/path/to/EventStoryLine python benchmarks/public_sets.py
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from summarizer import group_articles  # noqa: E402
+from summarizer.read._paths import read_articles  # noqa: E402
+
+TEST_TOPICS = range(36, 46)
+_NO_SPACE_BEFORE = re.compile(r" ([,.;:!?%)\]}'’”]|n't|'s)")
+_NO_SPACE_AFTER = re.compile(r"([(\[{“‘$]) ")
+
+
+def _documents(root: Path) -> dict[str, bytes]:
+    """Each ECB+ document's XML by its file name, from the folder or a git checkout."""
+    folder = root / "ECB+_LREC2014" / "ECB+" if (root / "ECB+_LREC2014").exists() else root
+    if folder.is_dir() and any(folder.glob("*/*.xml")):
+        return {path.name: path.read_bytes() for path in folder.glob("*/*.xml")}
+    names = subprocess.run(
+        ["git", "-C", str(root), "ls-tree", "-r", "--name-only", "HEAD", "ECB+_LREC2014/ECB+/"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    documents = {}
+    for name in names:
+        if name.endswith(".xml"):
+            shown = subprocess.run(
+                ["git", "-C", str(root), "show", f"HEAD:{name}"], capture_output=True, check=True
+            )
+            documents[Path(name).name] = shown.stdout
+    return documents
+
+
+def _sentences(xml: bytes) -> list[str]:
+    by_sentence: dict[int, list[str]] = defaultdict(list)
+    for token in ET.fromstring(xml).iter("token"):
+        by_sentence[int(token.get("sentence", "0"))].append(token.text or "")
+    sentences = []
+    for number in sorted(by_sentence):
+        text = " ".join(by_sentence[number])
+        text = _NO_SPACE_AFTER.sub(r"\1", _NO_SPACE_BEFORE.sub(r"\1", text))
+        sentences.append(text.strip())
+    # Some ECB+ articles open with the page's address: not a sentence of the article.
+    return [s for s in sentences if s and not s.startswith(("http:", "https:", "www."))]
+
+
+def _event(name: str) -> str:
+    topic, rest = name.split("_", 1)
+    return f"{topic}{'+' if 'ecbplus' in rest else ''}"
+
+
+def bcubed(clusters: list[list[str]], gold: dict[str, str]) -> tuple[float, float, float]:
+    """BCubed precision, recall and F of `clusters` against the `gold` label of each item."""
+    cluster_of = {item: index for index, cluster in enumerate(clusters) for item in cluster}
+    by_gold: dict[str, list[str]] = defaultdict(list)
+    for item, label in gold.items():
+        by_gold[label].append(item)
+    precision = recall = 0.0
+    for item, label in gold.items():
+        mine = clusters[cluster_of[item]]
+        same = sum(1 for other in mine if gold[other] == label)
+        precision += same / len(mine)
+        recall += same / len(by_gold[label])
+    precision, recall = precision / len(gold), recall / len(gold)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+def pairwise_f1(clusters: list[list[str]], gold: dict[str, str]) -> float:
+    predicted = {frozenset(p) for c in clusters for p in itertools.combinations(c, 2)}
+    by_gold: dict[str, list[str]] = defaultdict(list)
+    for item, label in gold.items():
+        by_gold[label].append(item)
+    expected = {frozenset(p) for c in by_gold.values() for p in itertools.combinations(c, 2)}
+    true = len(predicted & expected)
+    precision = true / len(predicted) if predicted else 1.0
+    recall = true / len(expected) if expected else 1.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _grouped(
+    documents: dict[str, list[str]], short: bool
+) -> tuple[list[list[str]], float, list[str]]:
+    """The stories `documents` group into, the seconds grouping took, and the documents that
+    could not be read as articles (a title and a date line, nothing else)."""
+    with tempfile.TemporaryDirectory(prefix="ecbplus-") as folder:
+        for name, sentences in documents.items():
+            # A feed item's snippet: the first sentence of prose (a dateline or a time stamp, the
+            # first "sentence" of some, is not one).
+            prose = [x for x in sentences[1:] if len(x.split()) >= 8] or sentences[1:]
+            body = prose[:1] if short else sentences[1:]
+            text = "\n\n".join([sentences[0], *(body or [sentences[0]])])
+            Path(folder, name.replace(".xml", ".txt")).write_text(text, encoding="utf-8")
+        articles, failures = read_articles([folder])
+        unread = [Path(f.source).name.replace(".txt", ".xml") for f in failures]
+        started = time.perf_counter()
+        groups = group_articles(articles)
+        seconds = time.perf_counter() - started
+        clusters = [
+            [Path(a.source).name.replace(".txt", ".xml") for a in g.articles] for g in groups
+        ]
+    return clusters, seconds, unread
+
+
+def main() -> int:
+    root = os.environ.get("ECBPLUS")
+    if not root:
+        print(__doc__.split("ECB+ is CC-BY")[1].strip(), file=sys.stderr)
+        return 2
+    documents = {name: _sentences(xml) for name, xml in _documents(Path(root)).items()}
+    documents = {name: s for name, s in documents.items() if s}
+    splits = {
+        "ECB+ tuning topics (1-35)": {
+            n: s for n, s in documents.items() if int(n.split("_")[0]) not in TEST_TOPICS
+        },
+        "ECB+ test split (36-45)": {
+            n: s for n, s in documents.items() if int(n.split("_")[0]) in TEST_TOPICS
+        },
+    }
+    print(
+        f"{'set':64} {'articles':>8} {'events':>6} {'stories':>7}  BCubed P / R / F     pairwise F1"
+    )
+    for label, chosen in splits.items():
+        for short in (False, True):
+            clusters, seconds, unread = _grouped(chosen, short)
+            gold = {name: _event(name) for name in chosen if name not in unread}
+            precision, recall, f = bcubed(clusters, gold)
+            shown = label + (", title and first sentence" if short else "")
+            shown += f" ({len(unread)} unread)" if unread else ""
+            print(
+                f"{shown:64} {len(gold):8} {len(set(gold.values())):6} {len(clusters):7}  "
+                f"{precision:.3f} / {recall:.3f} / {f:.3f}  {pairwise_f1(clusters, gold):.3f}"
+                f"   ({seconds:.1f} s)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
