@@ -85,9 +85,7 @@ def test_an_arabic_dateline_lead_gives_its_agency_and_its_date_on_the_next_line(
         "دمشق، سوريا (CNN) -- قالت الحكومة السورية يوم الأحد إن قواتها استعادت السيطرة على عدة "
         "أحياء في مدينة حمص بعد أسابيع من القتال، وفقاً لما نقلته وكالة الأنباء الرسمية."
     )
-    text = "\n\n".join(
-        [lead, "الأحد، 04 آذار/مارس 2012", "وقال ناشطون إن القصف استمر طوال الليل."]
-    )
+    text = "\n\n".join([lead, "الأحد، 04 آذار/مارس 2012", "وقال ناشطون إن القصف استمر طوال الليل."])
     article = parse_article(text, source="ar.txt")
     assert article.agency == "CNN"
     assert article.published == dt.date(2012, 3, 4)
