@@ -1,4 +1,5 @@
-"""Grouping on labelled news nobody here wrote: ECB+ (Cybulska & Vossen, LREC 2014).
+"""Grouping on labelled news nobody here wrote: ECB+ (Cybulska & Vossen, LREC 2014) and BASIL
+(Fan et al., EMNLP 2019).
 
 ECB+ holds 982 news articles in 43 topics; each topic holds two events of the same kind (two
 actresses entering rehab, two earthquakes), one from the original ECB corpus (`*ecb.xml`), one
@@ -17,12 +18,18 @@ ECB+ is CC-BY 3.0 and is not shipped here: point ECBPLUS at its `ECB+` folder (i
 repository tommasoc80/EventStoryLine, `ECB+_LREC2014/ECB+/`), or at a git checkout of that
 repository, which is read without a work tree.
 
-    ECBPLUS=/path/to/EventStoryLine python benchmarks/public_sets.py
+BASIL holds 300 articles on 100 events, 2010–2019, each told by the New York Times, Fox News and
+the Huffington Post (`triplet-uuid`): read from a checkout of launchnlp/BASIL (`articles/`), with
+each article's title and date, whole and as a feed item; set BASIL.
+
+    ECBPLUS=/path/to/EventStoryLine BASIL=/path/to/BASIL python benchmarks/public_sets.py
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import json
 import os
 import re
 import subprocess
@@ -36,7 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from summarizer import group_articles  # noqa: E402
+from summarizer import Article, InputError, group_articles, parse_article  # noqa: E402
 from summarizer.read._paths import read_articles  # noqa: E402
 
 TEST_TOPICS = range(36, 46)
@@ -133,11 +140,69 @@ def _grouped(
     return clusters, seconds, unread
 
 
+def _git_files(root: Path, folder: str) -> dict[str, bytes]:
+    """The files under `folder` of the checkout at `root`, from its work tree or its HEAD."""
+    if (root / folder).is_dir():
+        return {str(p.relative_to(root)): p.read_bytes() for p in (root / folder).rglob("*.json")}
+    names = subprocess.run(
+        ["git", "-C", str(root), "ls-tree", "-r", "--name-only", "HEAD", folder],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    return {
+        name: subprocess.run(
+            ["git", "-C", str(root), "show", f"HEAD:{name}"], capture_output=True, check=True
+        ).stdout
+        for name in names
+        if name.endswith(".json")
+    }
+
+
+def _basil(root: Path) -> None:
+    records = [json.loads(data) for data in _git_files(root, "articles").values()]
+    for short in (False, True):
+        articles: list[Article] = []
+        gold: dict[str, str] = {}
+        for number, record in enumerate(records):
+            sentences = [s for paragraph in record["body-paragraphs"] for s in paragraph]
+            paragraphs = [" ".join(p) for p in record["body-paragraphs"] if p]
+            prose = [x for x in sentences if len(x.split()) >= 8] or sentences
+            body = prose[:1] if short else paragraphs
+            source = f"basil-{number}-{record['source']}.txt"
+            try:
+                article = parse_article(
+                    "\n\n".join(body),
+                    source=source,
+                    headline=record["title"],
+                    published=dt.date.fromisoformat(record["date"][:10]),
+                )
+            except InputError:
+                continue  # an article of a title alone
+            articles.append(article)
+            gold[source] = record["triplet-uuid"]
+        started = time.perf_counter()
+        clusters = [[a.source for a in g.articles] for g in group_articles(articles)]
+        seconds = time.perf_counter() - started
+        precision, recall, f = bcubed(clusters, gold)
+        shown = "BASIL" + (", title and first sentence" if short else "")
+        print(
+            f"{shown:64} {len(gold):8} {len(set(gold.values())):6} {len(clusters):7}  "
+            f"{precision:.3f} / {recall:.3f} / {f:.3f}  {pairwise_f1(clusters, gold):.3f}"
+            f"   ({seconds:.1f} s)"
+        )
+
+
 def main() -> int:
     root = os.environ.get("ECBPLUS")
-    if not root:
+    basil = os.environ.get("BASIL")
+    if not root and not basil:
         print(__doc__.split("ECB+ is CC-BY")[1].strip(), file=sys.stderr)
         return 2
+    header = f"{'set':64} {'articles':>8} {'events':>6} {'stories':>7}"
+    print(f"{header}  BCubed P / R / F     pairwise F1")
+    if basil:
+        _basil(Path(basil))
+    if not root:
+        return 0
     documents = {name: _sentences(xml) for name, xml in _documents(Path(root)).items()}
     documents = {name: s for name, s in documents.items() if s}
     splits = {
@@ -148,9 +213,6 @@ def main() -> int:
             n: s for n, s in documents.items() if int(n.split("_")[0]) in TEST_TOPICS
         },
     }
-    print(
-        f"{'set':64} {'articles':>8} {'events':>6} {'stories':>7}  BCubed P / R / F     pairwise F1"
-    )
     for label, chosen in splits.items():
         for short in (False, True):
             clusters, seconds, unread = _grouped(chosen, short)
