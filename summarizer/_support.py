@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -36,7 +36,7 @@ from pydantic import BaseModel
 from ._article import Article
 from ._evidence import Extraction
 from ._language import language_name
-from ._verify import Removed, item_kind, least_items, sentence_around_quote
+from ._verify import Removed, cited_items, item_kind, least_items, sentence_around_quote
 
 __all__ = ["drop_unsupported", "stated_numbers"]
 
@@ -84,15 +84,6 @@ def _statement(model: BaseModel) -> str | None:
     return text or None
 
 
-def _cited_items(model: BaseModel) -> Iterator[BaseModel]:
-    for _, value in model:
-        for item in value if isinstance(value, list) else []:
-            if isinstance(item, BaseModel):
-                if isinstance(getattr(item, "citations", None), list):
-                    yield item
-                yield from _cited_items(item)
-
-
 def _article_text(article: Article) -> str:
     return article.headline + "\n" + article.body
 
@@ -122,20 +113,25 @@ def _years(articles: list[Article]) -> set[str]:
     return years
 
 
-def _known_years(articles: Mapping[str, Article]) -> set[str]:
-    years = _years(list(articles.values()))
+def _following_years(articles: Mapping[str, Article], years: set[str]) -> set[str]:
+    """`years` and those that follow from a publication date: a year either side of one."""
     published = {a.published.year for a in articles.values() if a.published is not None}
     return years | {str(year + step) for year in published for step in (-1, 1)}
 
 
-def _problem(item: BaseModel, articles: Mapping[str, Article]) -> str | None:
+def _problem(
+    item: BaseModel, articles: Mapping[str, Article], years: set[str], known_years: set[str]
+) -> str | None:
+    """Why `item` is not supported, or None; `years`: those the story's articles have or were
+    published in, `known_years` with those that follow from a publication date (computed once
+    for the story)."""
     said, cited = _support(item, articles)
     if not cited:
         return None  # verification has dropped what cites no article of the story
     missing = stated_numbers(_statement(item) or "") - _digits(said)
     # A year is a date: it stands in an article of the story, or follows from the day one was
     # published ("next year" in an article of 2025 is 2026).
-    missing = {n for n in missing if not (_YEAR.fullmatch(n) and n in _known_years(articles))}
+    missing = {n for n in missing if not (_YEAR.fullmatch(n) and n in known_years)}
     if missing:
         shown = ", ".join(sorted(missing))
         return f"it states {shown}, which neither its quotes nor the sentences around them have"
@@ -143,7 +139,7 @@ def _problem(item: BaseModel, articles: Mapping[str, Article]) -> str | None:
     if isinstance(date, str) and _YEAR.match(date):
         # An undated article's "on Tuesday" is dated by the story's others.
         year = date[:4]
-        if year not in _years(list(articles.values())):
+        if year not in years:
             return f"it is dated {date}: no article of the story has {year}, nor was published then"
         day = _day(date)
         if day is not None and not _day_follows(day, list(articles.values())):
@@ -208,8 +204,10 @@ def drop_unsupported(
     removed: list[Removed] = []
     seen: dict[str, str] = {}
     unsupported: set[int] = set()
-    for item in _cited_items(extraction):
-        problem = _problem(item, articles)
+    years = _years(list(articles.values()))
+    known_years = _following_years(articles, years)
+    for item in cited_items(extraction):
+        problem = _problem(item, articles, years, known_years)
         statement = _statement(item)
         key = _normalized(statement) if statement is not None else None
         if problem is None and key:
