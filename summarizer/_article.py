@@ -27,6 +27,7 @@ from ._errors import InputError
 
 __all__ = [
     "Article",
+    "count_words",
     "main_date",
     "outlet_from_title",
     "parse_article",
@@ -130,9 +131,15 @@ _PHOTO_CREDIT = re.compile(
 _END_COPYRIGHT = re.compile(r"\bEND\s*\[\s*Copyright\s+(?P<holder>[^\]]+)\]", re.IGNORECASE)
 _COPYRIGHT_LINE = re.compile(r"^(?:©|\(c\)|Copyright)\s*(?:\d{4}\s+)?(?P<holder>[^.]{3,60})", re.I)
 _TRAILER = re.compile(
-    r"^(?:Don't Miss|Don’t Miss|Related(?: Articles| Stories)?|Read more|Read More|"
-    r"Recommended|Advertisement|More from [\w ]+|Sign up for [\w ]+)\s*:?\s*$"
+    r"^(?:Don't Miss|Don’t Miss|Related(?: Articles| Stories)?|More from [\w ]+"
+    r"|Sign up for [\w ]+)\s*:?\s*$"
 )
+# A slot in the page's flow, which the article goes on after: "Advertisement", "Read more".
+_SLOT = re.compile(r"^(?:Advertisement|Read more|Read More|Recommended)\s*:?\s*$")
+# Subheadings a page stands under its headline (a standfirst, a kicker): more short lines than
+# this before the first sentence are the article's own (a calendar, a list, a lead the page cut
+# into pieces) and are kept.
+MAX_SUBHEADINGS = 2
 # "**Nairobi Observer** · 2025-11-15", "Electrek — November 18, 2025": a masthead and a date.
 _OUTLET_AND_DATE = re.compile(
     r"^\**(?P<outlet>[A-Z][\w&.' -]{1,50}?)\**\s+[·—–|-]\s+(?P<date>[\w ,.-]{6,30})$"
@@ -157,6 +164,17 @@ _CORPORATE_SUFFIX = re.compile(r",?\s+(?:Ltd|Inc|LLC|Co|Corp|PLC|GmbH)\.?$", re.
 
 
 _DATE_LABEL = re.compile(r"^(?:date|dated|published|updated)\s*:?\s+", re.IGNORECASE)
+# "Sat Nov 12 2011, 01: 19 hrs", "Monday, 18 November 2025 4:49 pm EST": a weekday before the
+# date and a time after it, which say nothing about the day.
+_WEEKDAY_BEFORE = re.compile(
+    r"^(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+(?=\S)",
+    re.IGNORECASE,
+)
+_TIME_AFTER = re.compile(
+    r"(?:[,.\s]+(?:at\s+)?|\s*[-–—|·]\s*)\d{1,2}\s*[:.]\s*\d{2}(?:\s*[:.]\s*\d{2})?"
+    r"(?:\s*(?:[ap]\.?m\.?|hrs?|h))?(?:\s+[A-Z]{2,5}(?:[+-]\d{1,2})?)?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _parse_date_line(text: str) -> dt.date | None:
@@ -164,6 +182,7 @@ def _parse_date_line(text: str) -> dt.date | None:
     # Full-width digits and spaces (２０２５年) read as ASCII ones.
     text = _DATE_LABEL.sub("", unicodedata.normalize("NFKC", text).strip())
     text = _YEAR_SUFFIX.sub("", text)
+    text = _TIME_AFTER.sub("", _WEEKDAY_BEFORE.sub("", text))
     if len(text) > 80:
         return None  # prose, not furniture
     place = _PLACE_BEFORE_DATE.match(text)
@@ -202,7 +221,10 @@ def _other_language_date(text: str) -> dt.date | None:
         warnings.simplefilter("ignore")  # its own deprecation warnings, about its internals
         for each in tries:
             found = dateparser.parse(each, settings={"STRICT_PARSING": True})
-            if found is not None:
+            # It reads "12 2011, 01: 19 hrs" as 1 December of this year: a date whose year and
+            # day the line does not write is not the line's.
+            numbers = {int(n) for n in re.findall(r"\d+", each)}
+            if found is not None and {found.year, found.day} <= numbers:
                 day: dt.date = found.date()
                 return day
     return None
@@ -250,7 +272,7 @@ def _outlet_name(holder: str) -> str:
     return re.sub(r"^The\s+", "", name).strip()
 
 
-def _words(line: str) -> int:
+def count_words(line: str) -> int:
     """The words of `line`, in any script: split on spaces, and two characters a word where a
     script has no spaces between words."""
     unspaced = len(_UNSPACED.findall(line))
@@ -259,7 +281,7 @@ def _words(line: str) -> int:
 
 def _is_title_like(line: str) -> bool:
     """A headline or subheading: short, and not ending like a sentence."""
-    return 0 < _words(line) <= 20 and not _SENTENCE_END.search(line)
+    return 0 < count_words(line) <= 20 and not _SENTENCE_END.search(line)
 
 
 _SIMPLE_DATELINE = re.compile(r"^[A-Z][a-z]+(?:/[A-Z][a-z]+)*:\s+")
@@ -386,10 +408,15 @@ def parse_article(
     paragraphs = _paragraphs(text)
     body: list[str] = []
     expect_caption = False
+    subheadings: list[str] = []
     for index, paragraph in enumerate(paragraphs):
         if _TRAILER.match(paragraph):
             break  # "Don't Miss" and the like: what follows belongs to other articles.
+        if _SLOT.match(paragraph):
+            continue
         if copyright_line := _COPYRIGHT_LINE.match(paragraph):
+            if not body:
+                continue  # above the article ("© 2002, 2003", "Copyright Notice"): not its end
             meta.outlet = meta.outlet or _outlet_name(copyright_line["holder"])
             break
         if not body:
@@ -417,7 +444,9 @@ def parse_article(
             if _is_title_like(paragraph) and index + 1 < len(paragraphs):
                 if meta.headline is None:
                     meta.headline = paragraph
-                continue  # a subheading under the headline
+                else:
+                    subheadings.append(paragraph)
+                continue  # a subheading under the headline, unless more follow
             if dateline := _WIRE_DATELINE.match(paragraph) or _ANY_DATELINE.match(paragraph):
                 meta.agency = dateline["agency"].strip()
                 paragraph = paragraph[dateline.end() :]
@@ -429,6 +458,8 @@ def parse_article(
             # A dateline lead, then the date alone on the next line (as CNN's Arabic pages do).
             meta.published = date
             continue
+        if not body and len(subheadings) > MAX_SUBHEADINGS:
+            body.extend(subheadings)
         body.append(paragraph)
 
     body_text = "\n\n".join(body).strip()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from summarizer import group_articles, load_articles, parse_article
+from summarizer import Article, group_articles, load_articles, parse_article
+from summarizer._group import _join_alone, _who_and_when
 from summarizer.cli import cli
 from summarizer.read._paths import read_articles
 
@@ -92,3 +94,51 @@ def test_stories_command_reports_unreadable_files_exit_3(tmp_path: Path) -> None
     assert result.exit_code == 3
     assert f"skipped {tmp_path / 'bad.txt'}: empty file" in result.stderr
     assert result.stdout.startswith("1 story from 1 article")
+
+
+_SENTENCES = (
+    "A magnitude {n} earthquake struck near {place} on Thursday, the {agency} said. "
+    "Residents of {place} felt the shaking for several seconds, and {official} said there were "
+    "no immediate reports of damage. The quake was centred {n} kilometres below the surface, "
+    "{agency} added, and aftershocks were expected through the night."
+)
+
+
+def _quake(place: str, agency: str, official: str, n: str, day: int = 18) -> Article:
+    return parse_article(
+        _SENTENCES.format(place=place, agency=agency, official=official, n=n),
+        f"{place}.txt",
+        headline=f"Earthquake strikes near {place}",
+        published=dt.date(2025, 11, day),
+    )
+
+
+def test_reports_from_the_same_sentences_that_share_no_name_are_two_stories() -> None:
+    # Reports of one kind, written from the same sentences: only who and where tell them apart.
+    first = _quake("Healdsburg", "Geological Survey", "Sheriff Ortiz", "4.4")
+    second = _quake("Banda Aceh", "Meteorology Agency", "Governor Nova", "6.1")
+    again = _quake("Healdsburg", "Geological Survey", "Mayor Hagen", "4.4")
+    groups = group_articles([first, second, again])
+    assert sorted(sorted(a.source for a in g.articles) for g in groups) == [
+        ["Banda Aceh.txt"],
+        ["Healdsburg.txt", "Healdsburg.txt"],
+    ]
+
+
+def test_two_reports_published_weeks_apart_weigh_half() -> None:
+    early, late = (
+        _quake("Healdsburg", "USGS", "Ortiz", "4", 1),
+        _quake("Cloverdale", "USGS", "Hagen", "5", 28),
+    )
+    weighed = _who_and_when([early, late, early], {(0, 1): 0.6, (0, 2): 0.6})
+    assert weighed == {(0, 1): 0.3, (0, 2): 0.6}
+
+
+def test_an_article_alone_joins_the_story_of_its_nearest_article_only() -> None:
+    similarity = {(0, 1): 0.5, (0, 2): 0.12, (1, 2): 0.12, (2, 3): 0.2, (3, 4): 0.05}
+    # 2's nearest is 3, alone too: it stays alone though it is 0.12 like the story of 0 and 1.
+    assert _join_alone([[0, 1], [2], [3], [4]], similarity) == [[0, 1], [2], [3], [4]]
+    similarity[(2, 3)] = 0.1
+    assert _join_alone([[0, 1], [2], [3], [4]], similarity) == [[0, 1, 2], [3], [4]]
+    # 4's nearest is 3, in a story now, but 0.05 on average is too far.
+    assert _join_alone([[0, 1], [2, 3], [4]], similarity) == [[0, 1], [2, 3], [4]]

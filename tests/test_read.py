@@ -130,11 +130,23 @@ def test_a_republished_wire_story_belongs_to_the_masthead_that_republished_it() 
         ("November 17, 2025", dt.date(2025, 11, 17)),
         ("3 de marzo de 2024", dt.date(2024, 3, 3)),
         ("2024-02-29", dt.date(2024, 2, 29)),
+        # ECB+'s pages: a weekday before the date, a time after it.
+        ("Sat Nov 12 2011, 01: 19 hrs", dt.date(2011, 11, 12)),
+        ("July 23, 2008. 4: 49 pm", dt.date(2008, 7, 23)),
+        ("Updated: November 11, 2011 20: 09 IST", dt.date(2011, 11, 11)),
+        ("Monday, 18 November 2025 4:49 pm EST", dt.date(2025, 11, 18)),
+        ("18.11.2025 09.30", dt.date(2025, 11, 18)),
     ],
 )
 def test_date_lines_in_several_languages(line: str, expected: dt.date) -> None:
     article = parse_article(f"A headline here\n\n{line}\n\nThe text of the article.", "a.txt")
     assert article.published == expected
+
+
+def test_a_date_the_line_does_not_write_is_not_read_into_it() -> None:
+    # dateparser reads "12 2011, 01: 19 hrs" as 1 December of the current year.
+    article = parse_article("A headline here\n\n12 2011, 01: 19 hrs\n\nThe text.", "a.txt")
+    assert article.published is None
 
 
 def test_folders_globs_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

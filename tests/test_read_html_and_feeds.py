@@ -138,3 +138,63 @@ def test_invalid_json_file_is_one_error(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("[{")
     with pytest.raises(InputError, match=r"bad.json: invalid JSON at line 1"):
         load_articles(tmp_path / "bad.json")
+
+
+# What public extraction benchmarks' pages showed (benchmarks/public_reading.py): each of these
+# lost most of an article's text.
+
+
+def _page(title: str, body_html: str, lang: str = "en") -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
+        f"</head><body><article><h1>{title}</h1>{body_html}</article></body></html>"
+    )
+
+
+def test_a_japanese_page_is_read_though_it_has_no_spaces(tmp_path: Path) -> None:
+    # Mainichi's page: 711 characters of Japanese are seven "words" to str.split().
+    text = (
+        "政府は１８日、北京で開かれた日中外務省局長級協議の結果を発表した。",
+        "双方は首脳の発言をめぐって意見を交わしたが、溝は埋まらなかった。",
+        "次回の協議の日程は決まっていないという。",
+    )
+    page = tmp_path / "mainichi.html"
+    page.write_text(_page("日中協議、溝埋まらず", "".join(f"<p>{t}</p>" for t in text), "ja"))
+    (article,) = load_articles(page)
+    assert article.body.split("\n\n") == list(text)
+
+
+def test_a_list_under_the_headline_is_the_article_not_its_subheadings(tmp_path: Path) -> None:
+    # A racing calendar: twelve short lines, then one sentence. Two short lines under a headline
+    # are a standfirst; twelve are the article.
+    rounds = [f"{n}a etapa: {n + 9} de março – Interlagos" for n in range(1, 13)]
+    page = tmp_path / "calendar.html"
+    page.write_text(
+        _page(
+            "Stock Car divulga calendário de 2025",
+            "".join(f"<p>{r}</p>" for r in rounds)
+            + "<p>A temporada terá doze etapas em oito autódromos do país.</p>",
+            "pt",
+        )
+    )
+    (article,) = load_articles(page)
+    assert article.body.split("\n\n")[:12] == rounds
+    assert article.body.endswith("oito autódromos do país.")
+
+
+def test_an_advertisement_slot_and_a_copyright_above_the_text_cut_nothing(tmp_path: Path) -> None:
+    paragraphs = [
+        "The council approved the budget on Tuesday after a six-hour debate in the chamber.",
+        "Advertisement",
+        "Opposition members said the spending plans relied on optimistic forecasts of revenue.",
+        "The mayor said the vote settled the matter until the next election, in two years.",
+    ]
+    page = tmp_path / "council.html"
+    page.write_text(
+        _page(
+            "Council approves budget",
+            "<p>© 2002, 2003</p>" + "".join(f"<p>{p}</p>" for p in paragraphs),
+        )
+    )
+    (article,) = load_articles(page)
+    assert article.body.split("\n\n") == [p for p in paragraphs if p != "Advertisement"]
