@@ -8,7 +8,6 @@ The data flows read → group → extract → verify → render; each step is a 
 """
 
 from ._article import Article, parse_article
-from ._embed import embed_articles
 from ._errors import (
     BatchError,
     BatchPending,
@@ -23,7 +22,6 @@ from ._errors import (
 )
 from ._eval import load_gold, score_briefing
 from ._evidence import Citation, Cited, Extraction
-from ._group import StoryGroup, group_articles
 from ._pipeline import RunStatus, asummarize, summarize
 from ._render import escape_markdown, render_json, render_markdown
 from ._replay import replaying
@@ -32,6 +30,7 @@ from ._settings import Backend, ExtractionMode, Settings
 from ._store import Store
 from ._verify import quote_in_text
 from .extract import BatchOptions, PromptSet, load_prompts
+from .group import StoryGroup, embed_articles, group_articles
 from .profiles import Profile, compare_briefings, load_profile
 from .profiles.geopolitics import DailyBriefing, Story, StoryExtraction
 from .read import load_articles

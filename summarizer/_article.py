@@ -163,7 +163,19 @@ _ANY_DATELINE = re.compile(
 _CORPORATE_SUFFIX = re.compile(r",?\s+(?:Ltd|Inc|LLC|Co|Corp|PLC|GmbH)\.?$", re.IGNORECASE)
 
 
-_DATE_LABEL = re.compile(r"^(?:date|dated|published|updated)\s*:?\s+", re.IGNORECASE)
+# "Published:", "Veröffentlicht am", "Publié le", "Publicado el", "Pubblicato il", "Опубликовано":
+# a label before the date, in the languages our month table reads.
+_DATE_LABEL = re.compile(
+    r"^[-–—|·\s]*(?:(?:date|dated|published|updated|posted)(?:\s+on)?"
+    r"|(?:veröffentlicht|aktualisiert|erschienen)(?:\s+am)?|(?:publié|mis\s+à\s+jour)(?:\s+le)?"
+    r"|(?:publicado|actualizado)(?:\s+el)?|(?:pubblicato|aggiornato)(?:\s+il)?"
+    r"|опубликовано|обновлено)\s*:?\s+",
+    re.IGNORECASE,
+)
+# "… 2026 um", "… 2025 à 14h05": the word before a time the page left off or wrote its own way.
+_AT_AFTER = re.compile(
+    r"\s+(?:um|à|a\s+las|alle|at|в)(?:\s+\d{1,2}[:.h]\d{2}\s*(?:uhr|h)?)?\s*$", re.I
+)
 # "Sat Nov 12 2011, 01: 19 hrs", "Monday, 18 November 2025 4:49 pm EST": a weekday before the
 # date and a time after it, which say nothing about the day.
 _WEEKDAY_BEFORE = re.compile(
@@ -182,7 +194,7 @@ def _parse_date_line(text: str) -> dt.date | None:
     # Full-width digits and spaces (２０２５年) read as ASCII ones.
     text = _DATE_LABEL.sub("", unicodedata.normalize("NFKC", text).strip())
     text = _YEAR_SUFFIX.sub("", text)
-    text = _TIME_AFTER.sub("", _WEEKDAY_BEFORE.sub("", text))
+    text = _AT_AFTER.sub("", _TIME_AFTER.sub("", _WEEKDAY_BEFORE.sub("", text)))
     if len(text) > 80:
         return None  # prose, not furniture
     place = _PLACE_BEFORE_DATE.match(text)

@@ -14,9 +14,7 @@ from urllib.parse import urlsplit
 
 from ._article import Article, main_date
 from ._control import clean_line
-from ._embed import EmbeddingStream
-from ._errors import BatchPending, EmbeddingError, ExtractionError, SummarizerError
-from ._group import StoryGroup, group_articles
+from ._errors import BatchPending, ExtractionError, SummarizerError
 from ._probe import EndpointFacts, count_tokens, probe_endpoint
 from ._redact import one_line, redact
 from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
@@ -37,6 +35,7 @@ from .extract import (
     run_batch,
 )
 from .extract._budget import ContextWindow
+from .group import EmbeddingStream, StoryGroup, day_groups
 from .profiles import Profile, load_profile
 from .read import read_articles
 
@@ -189,23 +188,6 @@ def _reask_batch_submitter(
         return result
 
     return submit
-
-
-def _embeddings(
-    articles: list[Article], stream: EmbeddingStream | None
-) -> list[list[float]] | None:
-    """The articles' embeddings, when a model is set and the day has two languages (most were
-    sent while the day was read); a failure costs the cross-language links, not the run."""
-    if stream is None:
-        return None
-    if not stream.needed():
-        stream.close()
-        return None
-    try:
-        return stream.vectors(articles)
-    except EmbeddingError as error:
-        logger.warning("%s; grouping without embeddings", error)
-        return None
 
 
 def _run_deadline(settings: Settings) -> float | None:
@@ -372,7 +354,7 @@ async def _brief(
     given = [str(i) if not isinstance(i, Article) else i.source for i in _as_list(inputs)]
     if store is not None:
         run_id = store.start_run(given, _recorded_settings(settings), chosen.name)
-    groups = group_articles(articles, embeddings=_embeddings(articles, stream))
+    groups = day_groups(articles, stream)
     status.stories = len(groups)
     # The server is asked once what it is and what its window holds, when there is work for it.
     facts, window_learned = (

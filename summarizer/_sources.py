@@ -16,9 +16,9 @@ from pydantic import BaseModel
 
 from ._article import main_date, published_before
 from ._evidence import Citation, Extraction
-from ._group import StoryGroup
 from ._schema import DroppedItem, Source, StoryBase
 from ._verify import articles_in_scope, cited_items, quote_in_text
+from .group import StoryGroup
 
 __all__ = ["UNNAMED", "build_story", "outlet_label"]
 

@@ -36,11 +36,9 @@ from rich.progress import (
 from rich.text import Text
 
 from ._control import clean_line, clean_text, shown_name
-from ._embed import EmbeddingStream
 from ._errors import BatchPending, SummarizerError
 from ._eval import load_gold, score_briefing
 from ._files import check_writable, read_json, same_output, write_outputs
-from ._group import StoryGroup, group_articles
 from ._json_schema import json_schema_text, profile_schema, schema_text
 from ._pipeline import RunStatus, summarize
 from ._redact import redact
@@ -56,6 +54,7 @@ from ._schema import Briefing, FailedStory, ReplayInfo, StoryBase
 from ._settings import Backend, ExtractionMode, Settings
 from ._store import Store, default_store_path, url_secrets
 from .extract import BatchOptions, detect_backend
+from .group import EmbeddingStream, StoryGroup, day_groups
 from .profiles import BUILTIN_PROFILES, compare_briefings, load_profile
 from .read import read_articles
 
@@ -716,8 +715,10 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
     """
     _configure_logging(0)
     settings = _settings_or_fail(embeddings_model=embeddings_model)
-    # Sent while the day is read (see _embed): what needs no grouping does not wait for it.
-    stream = EmbeddingStream(settings) if settings.embeddings_model is not None else None
+    # Sent while the day is read, once it shows a second language, as `brief` does.
+    stream = None
+    if settings.embeddings_model is not None:
+        stream = EmbeddingStream(settings, only_if_multilingual=True)
     try:
         articles, failures = read_articles(
             list(paths),
@@ -728,13 +729,13 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
             click.echo(f"skipped {clean_line(str(failure))}", err=True)
         if not articles:
             _fail("no readable article in " + ", ".join(paths))
-        embeddings = stream.vectors(articles) if stream is not None else None
+        # Embeddings asked for by name, and nothing else to show: their failure is the error.
+        groups = day_groups(articles, stream, strict=True)
     except SummarizerError as error:
         _fail(str(error))
     finally:
         if stream is not None:
             stream.close()
-    groups = group_articles(articles, embeddings=embeddings)
     if as_json:
         click.echo(_json_text([g.outline() for g in groups]))
     else:

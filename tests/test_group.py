@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from summarizer import Article, group_articles, load_articles, parse_article
-from summarizer._group import _join_alone, _who_and_when
 from summarizer.cli import cli
+from summarizer.group._stories import _join_alone, _who_and_when
 from summarizer.read._paths import read_articles
 
 from .conftest import REPO

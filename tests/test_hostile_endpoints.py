@@ -358,6 +358,12 @@ def test_the_embeddings_are_not_posted_to_another_server_either(tmp_path: Path) 
                 self.end_headers()
 
         write_day(tmp_path, stories=2)
+        # A second language: a day in one is grouped without embeddings, and sends nothing.
+        (tmp_path / "fr.txt").write_text(
+            "Les dockers reprennent le travail\n\nLes dockers du port de Rotterdam ont repris le "
+            "travail jeudi après un accord salarial entre les syndicats et les opérateurs.",
+            encoding="utf-8",
+        )
         with LoopbackServer(Redirecting) as server:
             result = CliRunner(env={"OPENAI_BASE_URL": server.base_url}).invoke(
                 cli, ["stories", str(tmp_path), "--embeddings-model", "e"]
@@ -366,3 +372,21 @@ def test_the_embeddings_are_not_posted_to_another_server_either(tmp_path: Path) 
     assert result.exit_code == 1
     assert "redirected the request (HTTP 307) to another server" in result.stderr
     assert "sk-abcdef123456" not in result.stderr
+
+
+def test_stories_sends_a_day_in_one_language_to_no_embeddings_model(tmp_path: Path) -> None:
+    """`stories` groups as `brief` does (`day_groups`): one language, nothing to link."""
+    posted: list[str] = []
+
+    class Recording(QuietHandler):
+        def do_POST(self) -> None:
+            posted.append(self.rfile.read(int(self.headers.get("content-length", 0))).decode())
+            send_json(self, 200, {"data": []}, {AUTHORED_HEADER: "tests/test_hostile_endpoints.py"})
+
+    write_day(tmp_path, stories=2)
+    with LoopbackServer(Recording) as server:
+        result = CliRunner(env={"OPENAI_BASE_URL": server.base_url}).invoke(
+            cli, ["stories", str(tmp_path), "--embeddings-model", "e"]
+        )
+    assert (result.exit_code, posted) == (0, [])
+    assert result.stdout.startswith("2 stories from ")

@@ -270,7 +270,7 @@ def test_prose_never_reaches_dateparser_and_is_no_date() -> None:
 
 
 def test_only_two_languages_news_is_written_in_weigh_a_pair_up() -> None:
-    from summarizer._group import CROSS_LANGUAGE_WEIGHT, _across_languages
+    from summarizer.group._stories import CROSS_LANGUAGE_WEIGHT, _across_languages
 
     articles = [
         parse_article(f"Headline {n}\n\nSome text about the port of Rotterdam.", f"{n}.txt")
@@ -292,7 +292,7 @@ def test_only_two_languages_news_is_written_in_weigh_a_pair_up() -> None:
 
 def test_embeddings_go_out_while_the_day_is_read_once_a_second_language_appears() -> None:
     from summarizer import load_articles
-    from summarizer._embed import EmbeddingStream
+    from summarizer.group._embed import EmbeddingStream
 
     from .embeddings_server import MODEL, EmbeddingsServer
 
@@ -315,7 +315,7 @@ def test_embeddings_go_out_while_the_day_is_read_once_a_second_language_appears(
     assert sent_while_reading == len(articles) // 2 == len(server.requests)
     assert len(vectors) == len(ordered)
     # Each vector is its own article's, whatever the order the requests finished in.
-    from summarizer._embed import _text
+    from summarizer.group._embed import _text
 
     from .embeddings_server import concept_vector
 

@@ -136,6 +136,12 @@ def test_a_republished_wire_story_belongs_to_the_masthead_that_republished_it() 
         ("Updated: November 11, 2011 20: 09 IST", dt.date(2011, 11, 11)),
         ("Monday, 18 November 2025 4:49 pm EST", dt.date(2025, 11, 18)),
         ("18.11.2025 09.30", dt.date(2025, 11, 18)),
+        # A label before the date and a time after it, in the month table's languages: read
+        # here, not by dateparser (which takes a second to load every language it knows).
+        ("- Veröffentlicht am 13. Mai 2026 um", dt.date(2026, 5, 13)),
+        ("Publié le 18 novembre 2025 à 14h05", dt.date(2025, 11, 18)),
+        ("Опубликовано 18 ноября 2025", dt.date(2025, 11, 18)),
+        ("Posted: 18 November 2025 at 4:49 pm", dt.date(2025, 11, 18)),
     ],
 )
 def test_date_lines_in_several_languages(line: str, expected: dt.date) -> None:

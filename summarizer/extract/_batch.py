@@ -26,11 +26,11 @@ from instructor.processing.response import handle_response_model
 
 from .._control import clean_line
 from .._errors import BatchError, BatchPending
-from .._group import StoryGroup
 from .._http import guarded_http_client
 from .._redact import one_line, redact
 from .._settings import Settings
 from .._store import request_key
+from ..group import StoryGroup
 from ..profiles import Profile
 from ._backends import RequestPlan
 from ._batch_answers import BatchAnswers

@@ -15,7 +15,6 @@ from .._article import Article
 from .._control import clean_line
 from .._errors import BudgetExhausted, ExtractionError
 from .._evidence import Extraction
-from .._group import StoryGroup
 from .._http import UnusableAnswer
 from .._redact import one_line, redact, server_message
 from .._replay import is_unrecorded_request, unrecorded_request_reason
@@ -25,6 +24,7 @@ from .._sources import build_story
 from .._store import Store
 from .._support import drop_unsupported
 from .._verify import articles_in_scope, drop_unverified, snap_quotes, unusable_reason
+from ..group import StoryGroup
 from ..profiles import Profile
 from ._backends import RequestPlan, request_plan
 from ._budget import (

@@ -54,8 +54,8 @@ from difflib import SequenceMatcher
 from functools import cached_property
 from typing import Any
 
-from ._article import Article, main_date, published_before
-from ._language import LANGUAGE_NAMES
+from .._article import Article, main_date, published_before
+from .._language import LANGUAGE_NAMES
 
 __all__ = ["StoryGroup", "group_articles"]
 

@@ -18,13 +18,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import openai
 
-from ._article import Article
-from ._control import clean_line
-from ._errors import EmbeddingError
-from ._http import guarded_sync_http_client
-from ._language import LANGUAGE_NAMES
-from ._redact import one_line, redact, server_message
-from ._settings import Settings
+from .._article import Article
+from .._control import clean_line
+from .._errors import EmbeddingError
+from .._http import guarded_sync_http_client
+from .._language import LANGUAGE_NAMES
+from .._redact import one_line, redact, server_message
+from .._settings import Settings
 
 __all__ = ["EmbeddingStream", "embed_articles"]
 
