@@ -12,10 +12,12 @@ import json
 import re
 import urllib.parse
 from collections.abc import Iterable
-
-import openai
+from typing import TYPE_CHECKING
 
 from ._control import clean_line
+
+if TYPE_CHECKING:
+    import openai
 
 __all__ = ["error_message", "one_line", "redact", "server_message"]
 

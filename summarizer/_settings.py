@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -13,47 +12,13 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from ._choices import Backend, ExtractionMode
 from ._redact import url_secrets
 
 __all__ = ["Backend", "ExtractionMode", "Settings"]
 
 _Price = tuple[float, float] | tuple[float, float, float]
 """USD per million input, output[, cached input] tokens."""
-
-
-class ExtractionMode(StrEnum):
-    """How the schema reaches the model."""
-
-    AUTO = "auto"
-    """Chosen from the backend and model (see the README's backend table)."""
-    TOOLS = "tools"
-    """Tool (function) calling with a forced `tool_choice`."""
-    STRICT = "strict"
-    """OpenAI structured outputs: `response_format` JSON schema with `strict: true`."""
-    JSON_SCHEMA = "json_schema"
-    """`response_format` JSON schema without `strict`: local servers enforce it with a grammar."""
-    JSON = "json"
-    """JSON mode (`response_format: json_object`), the schema in the prompt: servers with
-    neither tool calling nor JSON schemas."""
-
-
-class Backend(StrEnum):
-    """The server behind the base URL; `auto` detects it from the URL."""
-
-    AUTO = "auto"
-    OPENAI = "openai"
-    AZURE = "azure"
-    OLLAMA = "ollama"
-    VLLM = "vllm"
-    LMSTUDIO = "lmstudio"
-    LLAMACPP = "llamacpp"
-    LLAMACPP_PYTHON = "llama-cpp-python"
-    GROQ = "groq"
-    OPENROUTER = "openrouter"
-    GEMINI = "gemini"
-    ANTHROPIC = "anthropic"
-    MISTRAL = "mistral"
-    GENERIC = "generic"
 
 
 class Settings(BaseSettings):

@@ -15,7 +15,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from pydantic import ValidationError
@@ -35,14 +35,11 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from ._choices import BUILTIN_PROFILES, Backend, ExtractionMode
 from ._control import clean_line, clean_text, shown_name
 from ._errors import BatchPending, SummarizerError
-from ._eval import load_gold, score_briefing
 from ._files import check_writable, read_json, same_output, write_outputs
-from ._json_schema import json_schema_text, profile_schema, schema_text
-from ._pipeline import RunStatus, summarize
-from ._redact import redact
-from ._render import render_json, render_markdown
+from ._redact import redact, url_secrets
 from ._replay import (
     RECORDED_SERVER_URL,
     recorded_answers_are_authored,
@@ -50,13 +47,14 @@ from ._replay import (
     replay_base_url,
     replaying,
 )
-from ._schema import Briefing, FailedStory, ReplayInfo, StoryBase
-from ._settings import Backend, ExtractionMode, Settings
-from ._store import Store, default_store_path, url_secrets
-from .extract import BatchOptions, detect_backend
-from .group import EmbeddingStream, StoryGroup, day_groups
-from .profiles import BUILTIN_PROFILES, compare_briefings, load_profile
-from .read import read_articles
+
+if TYPE_CHECKING:
+    from ._pipeline import RunStatus
+    from ._schema import Briefing, FailedStory, StoryBase
+    from ._settings import Settings
+    from ._store import Store
+    from .extract import BatchOptions
+    from .group import StoryGroup
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PARTIAL", "main"]
 
@@ -93,6 +91,8 @@ def _json_text(value: Any, **options: Any) -> str:
 
 def _settings_or_fail(**overrides: Any) -> Settings:
     """Settings from the environment, with the options given on the command line."""
+    from ._settings import Settings
+
     try:
         return Settings(**{name: value for name, value in overrides.items() if value is not None})
     except ValidationError as error:
@@ -145,6 +145,8 @@ def _configure_logging(verbosity: int, base_url: str | None = None) -> None:
 def _load_briefing(path: Path, profile_expected: tuple[str, Path] | None = None) -> Briefing[Any]:
     """A briefing's JSON, read with the models of the profile it names (which must be the
     `profile_expected` by the named file, if given)."""
+    from .profiles import load_profile
+
     try:
         data = read_json(path)
     except SummarizerError as error:
@@ -173,6 +175,8 @@ def _replay_settings(settings: Settings, cassette: Path) -> Settings:
     An authored cassette is replayed at a host that cannot resolve, its requests shaped for the
     backend the settings point at; a real server's at the address it was recorded at, where the
     run goes as it went live (the server probed, its tokens counted, its answers streamed)."""
+    from .extract import detect_backend
+
     base_url = replay_base_url(cassette)
     if settings.backend is Backend.AUTO and base_url != RECORDED_SERVER_URL:
         settings = settings.model_copy(update={"backend": detect_backend(settings.base_url)})
@@ -373,6 +377,11 @@ def brief(
     Every run and every exchange with the model is recorded in a store (see 'summarizer log');
     a story whose request the store has answered before, and verified, costs no call.
     """
+    from ._pipeline import RunStatus
+    from ._schema import StoryBase
+    from .extract import BatchOptions
+    from .profiles import load_profile
+
     _configure_logging(verbose, base_url)
     earlier = _load_briefing(since) if since is not None else None
     overrides: dict[str, Any] = {
@@ -513,6 +522,9 @@ def _run(
     status: RunStatus,
     batch: BatchOptions | None = None,
 ) -> Briefing[Any]:
+    from ._pipeline import summarize
+    from ._schema import ReplayInfo
+
     if replay is not None:
         with replaying(replay):
             briefing = summarize(
@@ -572,6 +584,10 @@ def batch_collect(
       summarizer brief today/ --batch --no-wait      # prints the batch id
       summarizer batch collect batch_abc123 -o briefing.md
     """
+    from ._pipeline import RunStatus, summarize
+    from ._settings import Settings
+    from .extract import BatchOptions
+
     _configure_logging(0)
     store = _open_store(store_path, Settings())
     recorded = store.batch(batch_id)
@@ -626,6 +642,8 @@ def _check_outputs(output: Path | None, json_output: Path | None) -> None:
 
 def _open_store(given: Path | None, settings: Settings) -> Store:
     """The run's store, opened before any call, so that a bad one stops a run that costs nothing."""
+    from ._store import Store, default_store_path
+
     try:
         return Store(given or settings.store or default_store_path())
     except SummarizerError as error:
@@ -640,6 +658,9 @@ def _write_briefing(
     earlier: Briefing[Any] | None,
     since: Path | None,
 ) -> None:
+
+    from ._render import render_json, render_markdown
+    from .profiles import compare_briefings
 
     if not briefing.stories and not briefing.failed_stories:
         _fail("no readable article in " + ", ".join(paths))
@@ -713,6 +734,9 @@ def stories(paths: tuple[str, ...], as_json: bool, embeddings_model: str | None)
     Shows each story's articles, most-covered first, and which are duplicates (republished or
     rewritten copies) of which. Unreadable files are listed on stderr (exit code 3).
     """
+    from .group import EmbeddingStream, day_groups
+    from .read import read_articles
+
     _configure_logging(0)
     settings = _settings_or_fail(embeddings_model=embeddings_model)
     # Sent while the day is read, once it shows a second language, as `brief` does.
@@ -836,6 +860,10 @@ def eval_command(
     With --models, brief PATHS once per model and print one row per model, so that models can
     be compared on your own stories. The gold format is schemas/gold.schema.json.
     """
+    from ._eval import load_gold, score_briefing
+    from ._pipeline import summarize
+    from ._settings import Settings
+
     _configure_logging(0)
     if models is None:
         if len(paths) != 2 or gold_path is not None:
@@ -926,6 +954,9 @@ def log_command(
     run_id: str | None, story_id: str | None, store_path: Path | None, limit: int, as_json: bool
 ) -> None:
     """What the runs recorded: the runs, a run's stories and requests, or one exchange."""
+    from ._settings import Settings
+    from ._store import default_store_path
+
     path = store_path or Settings().store or default_store_path()
     if not path.exists():
         _fail(f"{_shown(path)}: no store yet (a 'summarizer brief' run creates it)")
@@ -1074,6 +1105,8 @@ def schema(extraction: bool, profile: str) -> None:
       summarizer schema --extraction
       summarizer schema --profile earnings
     """
+    from ._json_schema import profile_schema, schema_text
+
     try:
         click.echo(schema_text(profile_schema(profile, extraction=extraction)), nl=False)
     except SummarizerError as error:
@@ -1083,6 +1116,8 @@ def schema(extraction: bool, profile: str) -> None:
 @cli.command("gold-schema")
 def gold_schema() -> None:
     """Print the JSON Schema of a gold file for `summarizer eval` (schemas/gold.schema.json)."""
+    from ._json_schema import json_schema_text
+
     click.echo(json_schema_text("gold.schema.json"), nl=False)
 
 

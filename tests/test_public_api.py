@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import pkgutil
+import subprocess
+import sys
 
 import pytest
 
@@ -18,6 +20,27 @@ def test_all_is_sorted_and_names_exist() -> None:
     assert summarizer.__all__ == sorted(summarizer.__all__)
     for name in summarizer.__all__:
         assert hasattr(summarizer, name), name
+
+
+def test_every_public_name_is_imported_from_where_it_lives_when_asked_for() -> None:
+    where = summarizer._WHERE  # type: ignore[attr-defined]
+    assert sorted(where) == summarizer.__all__
+    for name, module in where.items():
+        assert getattr(importlib.import_module(module, "summarizer"), name) is getattr(
+            summarizer, name
+        )
+
+
+def test_the_command_line_starts_without_the_openai_client() -> None:
+    # `summarizer --version`, `schema`, `stories` need no model client: it takes a second to
+    # import (benchmarks/startup.py).
+    code = (
+        "import sys, summarizer.cli, summarizer.group, summarizer.read; "
+        "print(sorted(m for m in ('openai', 'instructor', 'summarizer._pipeline') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_every_private_module_declares_a_sorted_all_reexported_where_public() -> None:

@@ -16,12 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-import openai
-
 from .._article import Article
 from .._control import clean_line
 from .._errors import EmbeddingError
-from .._http import guarded_sync_http_client
 from .._language import LANGUAGE_NAMES
 from .._redact import one_line, redact, server_message
 from .._settings import Settings
@@ -58,6 +55,11 @@ class EmbeddingStream:
         self.chunk = chunk
         self.requests_sent = 0
         self._secrets = settings.secrets()
+        # Here, not at the top: a day grouped without embeddings never loads the client.
+        import openai
+
+        from .._http import guarded_sync_http_client
+
         self._client = openai.OpenAI(
             api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
             base_url=settings.base_url,
@@ -113,6 +115,8 @@ class EmbeddingStream:
         self._sent.append((ids, self._pool.submit(self._embed, texts)))
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
+        import openai
+
         try:
             answer = self._client.embeddings.create(model=self.model, input=texts)
         except openai.APIError as error:

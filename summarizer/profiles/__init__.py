@@ -24,16 +24,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .._choices import BUILTIN_PROFILES
 from .._errors import ConfigurationError
 from .._evidence import Extraction
 from .._schema import Briefing, ChangeReport, StoryBase
 
 __all__ = ["BUILTIN_PROFILES", "Profile", "compare_briefings", "load_profile", "profile_of"]
-
-BUILTIN_PROFILES = {
-    "geopolitics": "summarizer.profiles.geopolitics:PROFILE",
-    "earnings": "summarizer.profiles.earnings:PROFILE",
-}
 
 
 @dataclass(frozen=True)
