@@ -3,8 +3,8 @@
 For each command, the median of `--runs` runs (default 5) in a fresh process, wall time:
 
 - `summarizer --version`, beside the floor (`python -c pass`: the interpreter alone) and the
-  naive way (`python -c "import summarizer.cli"`: every module the package has, openai and
-  instructor with them);
+  naive way (every name of the package imported, as an eager `__init__` would: openai,
+  instructor, the profiles' schemas with them);
 - `summarizer stories seeds/` (five articles);
 - `summarizer stories DIR` on a day of saved pages: PAGES, a folder of HTML pages, or the first
   50 pages of a checkout of flairNLP/fundus given as FUNDUS (its parser fixtures, real pages in
@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+EAGER = "import summarizer; [getattr(summarizer, name) for name in summarizer.__all__]"
 
 
 def _seconds(command: list[str], runs: int) -> float:
@@ -61,7 +62,7 @@ def main() -> int:
     rows = [
         ("python -c pass (floor)", [python, "-c", "pass"]),
         ("summarizer --version", [*tool, "--version"]),
-        ("import summarizer.cli (naive: everything)", [python, "-c", "import summarizer.cli"]),
+        ("import every public name (naive: eager imports)", [python, "-c", EAGER]),
         ("summarizer stories seeds/", [*tool, "stories", "seeds"]),
     ]
     with tempfile.TemporaryDirectory(prefix="pages-") as scratch:
