@@ -84,6 +84,17 @@ def _name(rng: random.Random) -> str:
     return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
 
 
+def _generated(event: int, copy: int, source: str, headline: str, body: str) -> Article:
+    return Article(
+        id=f"{event:04d}{copy:04d}",
+        source=source,
+        outlet=None,
+        headline=headline,
+        published=dt.date(2025, 11, 18),
+        body=body,
+    )
+
+
 def generated_day(
     events: int = 200, per_event: int = 5, seed: int = 7
 ) -> tuple[list[Article], list[list[str]]]:
@@ -109,16 +120,8 @@ def generated_day(
                 sentences.append(" ".join(words).capitalize() + ".")
             body = " ".join(sentences)
             source = f"generated/{event:03d}-{copy}.txt"
-            articles.append(
-                Article(
-                    id=f"{event:04d}{copy:04d}",
-                    source=source,
-                    outlet=None,
-                    headline=" ".join(rng.sample(names + topic, 6)),
-                    published=dt.date(2025, 11, 18),
-                    body=body,
-                )
-            )
+            headline = " ".join(rng.sample(names + topic, 6))
+            articles.append(_generated(event, copy, source, headline, body))
             story.append(source)
         stories.append(story)
     rng.shuffle(articles)
@@ -197,16 +200,7 @@ def templated_day(
             body = " ".join(_fill(t, names, numbers, rng) for t in chosen)
             source = f"templated/{event:03d}-{copy}.txt"
             headline = _fill(rng.choice(templates)[:10], names, numbers, rng).rstrip(",.;:")
-            articles.append(
-                Article(
-                    id=f"{event:04d}{copy:04d}",
-                    source=source,
-                    outlet=None,
-                    headline=headline,
-                    published=dt.date(2025, 11, 18),
-                    body=body,
-                )
-            )
+            articles.append(_generated(event, copy, source, headline, body))
             story.append(source)
         stories.append(story)
     rng.shuffle(articles)
