@@ -1,11 +1,11 @@
 """`summarizer check`: whether the endpoint and model can do the job, asked before a day's run.
 
-The server is probed (`_probe`: what it is, its context window), then a tiny schema is asked for
-in each mode the backend could use, one short request each, through the same openai client,
-instructor and request shaping the extraction uses. What answered in the schema works; a refusal,
-prose, or JSON that is not the schema's does not. The report names the server, its window, the
-modes that work, the tokens a second one answer showed, and the settings `brief` will use; it is
-not usable when no mode produced a valid structured answer.
+The server is probed (`extract._probe`: what it is, its context window), then a tiny schema is
+asked for in each mode the backend could use, one short request each, through the same openai
+client, instructor and request shaping the extraction uses. What answered in the schema works;
+a refusal, prose, or JSON that is not the schema's does not. The report names the server, its
+window, the modes that work, the tokens a second one answer showed, and the settings `brief`
+will use; it is not usable when no mode produced a valid structured answer.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel, Field, ValidationError
 
-from ._probe import EndpointFacts, probe_endpoint, server_root
 from ._redact import one_line, redact, server_message
 from ._schema import Usage
 from ._settings import Backend, ExtractionMode, Settings
 from .extract._backends import RequestPlan, request_plan
 from .extract._client import chain, make_structured_create, model_client
+from .extract._probe import EndpointFacts, probe_endpoint, server_root
 
 __all__ = [
     "CHECK_ANSWER_TOKENS",

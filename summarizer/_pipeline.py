@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from ._article import Article, main_date
 from ._control import clean_line
 from ._errors import BatchPending, ExtractionError, SummarizerError
-from ._probe import EndpointFacts, count_tokens, probe_endpoint
 from ._redact import one_line, redact
 from ._schema import Briefing, FailedStory, StoryBase, UnreadArticle, Usage
 from ._settings import Backend, Settings
@@ -35,6 +34,7 @@ from .extract import (
     run_batch,
 )
 from .extract._budget import ContextWindow
+from .extract._probe import EndpointFacts, count_tokens, probe_endpoint
 from .group import EmbeddingStream, StoryGroup, day_groups
 from .profiles import Profile, load_profile
 from .read import read_articles

@@ -13,7 +13,7 @@ reads verified answers back; the pipeline opens a run and closes it. What is sto
 - `answers`: for the first request of each story (or part), the answer its exchange ended with,
   once that answer passed verification. The same request again is answered from here;
 - `endpoints`: per base URL and model, the pace the endpoint held; `models`, per base URL and
-  model, what the server said of itself when probed (`summarizer._probe.EndpointFacts`) and what
+  model, what the server said of itself when probed (`extract._probe.EndpointFacts`) and what
   runs learned since (a context window a refusal stated, how its tokens compare with the
   estimate), so that the next run neither probes it again nor learns it again.
 

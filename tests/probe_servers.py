@@ -1,4 +1,4 @@
-"""STAND-INS, written by us: loopback servers that answer the endpoints `summarizer._probe` asks
+"""STAND-INS, written by us: loopback servers that answer the endpoints `summarizer.extract._probe` asks
 exactly as the real servers do, with the real servers' JSON shapes, and answer chat completions
 the way each real server treats the request (refused, ignored or enforced).
 

@@ -13,7 +13,7 @@ from summarizer import BatchOptions, Settings, Store, summarize
 from summarizer.cli import cli
 
 from .batch_server import BatchServer
-from .test_faults import write_day
+from .helpers import write_day
 
 
 def _priced(base_url: str) -> Settings:

@@ -12,17 +12,17 @@ from summarizer import ConfigurationError, summarize
 from summarizer.cli import cli
 
 from .fault_server import FaultServer
-from .test_faults import settings, write_day
+from .helpers import fault_settings, write_day
 
 
 def test_token_limit_stops_calling_and_says_why(tmp_path: Path) -> None:
     write_day(tmp_path, stories=6)
     with FaultServer() as server:  # every answer is valid and reports 600 tokens
-        unlimited = summarize([tmp_path], settings=settings(server, max_output_tokens=256))
+        unlimited = summarize([tmp_path], settings=fault_settings(server, max_output_tokens=256))
         first_request_bound = len(server.requests)  # 6 stories, 6 requests
         limit = 3 * 3_000  # room for about three requests of ~2,300 projected tokens each
         limited = summarize(
-            [tmp_path], settings=settings(server, max_output_tokens=256, max_run_tokens=limit)
+            [tmp_path], settings=fault_settings(server, max_output_tokens=256, max_run_tokens=limit)
         )
     assert first_request_bound == 6 and len(unlimited.stories) == 6
     assert 1 <= len(limited.stories) < 6
@@ -40,9 +40,11 @@ def test_cost_is_counted_from_the_price_table_and_users_can_add_prices(tmp_path:
     with FaultServer() as server:
         priced = summarize(
             [tmp_path],
-            settings=settings(server, model="house-model", prices={"house-model": (1.0, 2.0)}),
+            settings=fault_settings(
+                server, model="house-model", prices={"house-model": (1.0, 2.0)}
+            ),
         )
-        unpriced = summarize([tmp_path], settings=settings(server, model="house-model"))
+        unpriced = summarize([tmp_path], settings=fault_settings(server, model="house-model"))
     assert priced.usage.requests == 2
     assert priced.usage.cost_usd == pytest.approx((2 * 500 * 1.0 + 2 * 100 * 2.0) / 1e6)
     assert unpriced.usage.cost_usd is None
@@ -70,7 +72,7 @@ def test_cost_limit_stops_calling(tmp_path: Path) -> None:
     with FaultServer() as server:
         briefing = summarize(
             [tmp_path],
-            settings=settings(
+            settings=fault_settings(
                 server,
                 model="house-model",
                 prices={"house-model": (100.0, 100.0)},

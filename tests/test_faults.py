@@ -9,7 +9,6 @@ API's, unstreamed, each attempt with its deadline to the answer's last byte.
 from __future__ import annotations
 
 import logging
-import random
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,8 @@ import pytest
 from summarizer import DailyBriefing, Settings, summarize
 
 from .fault_server import FaultServer
+from .helpers import HOSTED, STORIES, fault_settings, write_day
 
-STORIES = 20
 KNOWN_REASONS = (
     "the model endpoint answered HTTP",
     "could not connect to the model endpoint",
@@ -29,52 +28,11 @@ KNOWN_REASONS = (
 )
 
 
-# Groq: a hosted API (not streamed) that takes tool calls, as the fault server answers them.
-HOSTED = {"backend": "groq"}
-
-
-def write_day(folder: Path, stories: int = STORIES, seed: int = 3) -> list[Path]:
-    """One article per story, each about its own invented place, people and things."""
-    rng = random.Random(seed)
-    syllables = "ka to ri ma su ne lo vi da ren pol sar tek min bor gal hu zen fi".split()
-
-    def word() -> str:
-        return "".join(rng.sample(syllables, 3))
-
-    files = []
-    for number in range(stories):
-        town, mayor, thing, rival = (word().capitalize() for _ in range(4))
-        things = [word() for _ in range(6)]
-        text = (
-            f"{town} approves {things[0]} plan\n\n"
-            f"The council of {town} approved the {things[0]} and {things[1]} plan on Tuesday, "
-            f"mayor {mayor} said. The {things[2]} will cost {number + 2} million {things[3]}.\n\n"
-            f"{rival} opposed the {things[4]} of {thing}, calling the {things[5]} a mistake."
-        )
-        path = folder / f"story-{number:02d}.txt"
-        path.write_text(text)
-        files.append(path)
-    return files
-
-
-def settings(server: FaultServer, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "api_key": "test-key",
-        "base_url": server.base_url,
-        "timeout": 2.0,  # generous: a slow but valid answer must never look like a fault
-        "max_attempts": 4,
-        "max_retry_wait": 0.05,
-        "max_reasks": 2,
-        "concurrency": 8,
-    }
-    return Settings.model_validate(values | overrides)
-
-
 def run_day(tmp_path: Path, seed: int) -> tuple[DailyBriefing, FaultServer]:
     with FaultServer(
         seed=seed, failure_rate=0.3, malformed_rate=0.1, stall_seconds=4.0, latency=0.005
     ) as server:
-        briefing = summarize([tmp_path], settings=settings(server))
+        briefing = summarize([tmp_path], settings=fault_settings(server))
     return briefing, server
 
 
@@ -124,7 +82,7 @@ def test_retry_after_is_honoured(tmp_path: Path, caplog: pytest.LogCaptureFixtur
         FaultServer(faults=["429"], fail_first_attempt=True, retry_after_ms=300) as server,
         caplog.at_level(logging.WARNING, logger="summarizer"),
     ):
-        briefing = summarize([tmp_path], settings=settings(server, max_retry_wait=5))
+        briefing = summarize([tmp_path], settings=fault_settings(server, max_retry_wait=5))
     assert len(briefing.stories) == 1
     assert server.outcomes == {"429": 1, "ok": 1}
     assert "request failed (HTTP 429), attempt 1; retrying in 0.30s" in caplog.text
@@ -133,7 +91,7 @@ def test_retry_after_is_honoured(tmp_path: Path, caplog: pytest.LogCaptureFixtur
 def test_a_cut_off_answer_is_asked_again_with_twice_the_room(tmp_path: Path) -> None:
     write_day(tmp_path, stories=1)
     with FaultServer(seed=0, malformed_rate=1.0, malformed=["length"]) as server:
-        briefing = summarize([tmp_path], settings=settings(server, max_output_tokens=1000))
+        briefing = summarize([tmp_path], settings=fault_settings(server, max_output_tokens=1000))
     assert [r["max_tokens"] for r in server.requests] == [1000, 2000]  # not re-asked blindly
     (failed,) = briefing.failed_stories
     assert failed.reason == (
@@ -144,7 +102,7 @@ def test_a_cut_off_answer_is_asked_again_with_twice_the_room(tmp_path: Path) -> 
 def test_total_failure_fails_every_story_but_writes_the_briefing(tmp_path: Path) -> None:
     write_day(tmp_path, stories=3)
     with FaultServer(seed=0, failure_rate=1.0, faults=["503"]) as server:
-        briefing = summarize([tmp_path], settings=settings(server, max_attempts=2))
+        briefing = summarize([tmp_path], settings=fault_settings(server, max_attempts=2))
     assert briefing.stories == []
     assert [f.reason for f in briefing.failed_stories] == [
         "the model endpoint answered HTTP 503 after every retry"
@@ -157,7 +115,9 @@ def test_retries_stop_at_the_time_bound_before_the_attempt_bound(tmp_path: Path)
     with FaultServer(failure_rate=1.0, faults=["stall"], stall_seconds=5) as server:
         briefing = summarize(
             [tmp_path],
-            settings=settings(server, timeout=0.3, max_attempts=50, max_retry_time=1.0, **HOSTED),
+            settings=fault_settings(
+                server, timeout=0.3, max_attempts=50, max_retry_time=1.0, **HOSTED
+            ),
         )
     (failed,) = briefing.failed_stories
     assert failed.reason == (
@@ -170,7 +130,7 @@ def test_retries_stop_at_the_time_bound_before_the_attempt_bound(tmp_path: Path)
 def test_refused_credentials_are_not_retried_and_say_what_to_check(tmp_path: Path) -> None:
     write_day(tmp_path, stories=1)
     with FaultServer(failure_rate=1.0, faults=["401"]) as server:
-        briefing = summarize([tmp_path], settings=settings(server))
+        briefing = summarize([tmp_path], settings=fault_settings(server))
     (failed,) = briefing.failed_stories
     assert failed.reason == (
         "the model endpoint refused the credentials (HTTP 401): check OPENAI_API_KEY: "

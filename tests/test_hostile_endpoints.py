@@ -24,8 +24,8 @@ from summarizer.profiles import load_profile
 
 from .conftest import REPO
 from .fault_server import FaultServer
+from .helpers import write_day
 from .loopback import AUTHORED_HEADER, LoopbackServer, QuietHandler, send_json
-from .test_faults import write_day
 
 LIMIT = "4.2 MB"  # the body limit at the default SUMMARIZER_MAX_OUTPUT_TOKENS (16,384)
 TOO_LARGE = (

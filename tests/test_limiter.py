@@ -10,7 +10,7 @@ from summarizer import Settings, summarize
 from summarizer.extract._limiter import PROBE_AFTER, AdaptiveLimit
 
 from .fault_server import FaultServer
-from .test_faults import write_day
+from .helpers import write_day
 
 
 def test_slow_start_then_halving_on_429_then_a_probe_after_calm() -> None:

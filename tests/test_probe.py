@@ -17,14 +17,14 @@ import pytest
 
 from summarizer import Backend, ExtractionMode, Settings
 from summarizer._check import check_endpoint
-from summarizer._probe import (
+from summarizer.extract._backends import detect_backend, request_plan
+from summarizer.extract._probe import (
     EndpointFacts,
     count_request_tokens,
     count_tokens,
     probe_endpoint,
     server_root,
 )
-from summarizer.extract._backends import detect_backend, request_plan
 
 from .probe_servers import (
     Behaviour,

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from summarizer import PromptError, load_prompts, parse_article
-from summarizer.extract._prompts import default_prompts_dir, fence_token
+from summarizer.extract._prompts import fence_token
+from summarizer.profiles import default_prompts_dir
 
 from .conftest import REPO
 

@@ -16,7 +16,7 @@ import pytest
 from summarizer import Settings
 
 from .fault_server import FaultServer
-from .test_faults import write_day
+from .helpers import write_day
 
 KEY = "sk-proj-SUMMARIZERTESTKEY0123456789abcdefSECRET"
 

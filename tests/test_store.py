@@ -27,7 +27,7 @@ from summarizer.cli import cli
 from .authored_server import AuthoredServer, Reply
 from .conftest import REPO, authored
 from .fault_server import FaultServer
-from .test_faults import write_day
+from .helpers import write_day
 
 KEY = "sk-store-test-0123456789abcdef"
 

@@ -34,8 +34,8 @@ from summarizer.cli import cli
 from .batch_server import BatchServer
 from .conftest import REPO
 from .fault_server import FaultServer
+from .helpers import write_day
 from .loopback import LoopbackServer, QuietHandler, send_json
-from .test_faults import write_day
 
 KEY = "sk-careless-store-0123456789"
 PRICES = {"house-model": (1.0, 2.0, 0.5)}

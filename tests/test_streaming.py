@@ -23,7 +23,7 @@ from summarizer._store import Store
 from summarizer.extract._backends import request_plan
 
 from .fault_server import FaultServer
-from .test_faults import HOSTED, write_day
+from .helpers import HOSTED, write_day
 from .test_hostile_endpoints import headlines
 
 # Seconds of silence an attempt may take. An honest stream here pauses at most 0.25 s, ten times

@@ -17,18 +17,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .._evidence import strip_computed
 from .._settings import Backend, ExtractionMode, Settings
 
-if TYPE_CHECKING:
-    from .._probe import EndpointFacts
-
 __all__ = [
     "BACKENDS",
     "BackendProfile",
+    "EndpointFacts",
     "RequestPlan",
     "detect_backend",
     "hosted_backend",
@@ -37,6 +35,35 @@ __all__ = [
 ]
 
 TokenLimit = Literal["max_tokens", "max_completion_tokens"]
+
+
+@dataclass(frozen=True)
+class EndpointFacts:
+    """What the endpoint said about itself."""
+
+    backend: Backend
+    """What the server said it is (`Backend.GENERIC` when nothing answered)."""
+    label: str
+    """The server as a person would name it: "llama.cpp server b1-0c1e570"."""
+    context_window: int | None
+    """Tokens one request may hold, prompt and answer together (per slot for llama.cpp)."""
+    evidence: str
+    """One line: which endpoint said so ("GET /props: n_ctx 4096 per slot (2 slots)")."""
+    tokenize: str | None = None
+    """How to count tokens on this server: "llamacpp" (POST /tokenize), "llama-cpp-python"
+    (POST /extras/tokenize/count), "vllm" (POST /tokenize with the model), or None."""
+    answered: bool = False
+    """Whether anything answered a probe (False: not probed, or nothing there answered)."""
+    probed: bool = False
+    """Whether the endpoint was asked at all (False for the hosted APIs and replays)."""
+    model: str | None = None
+    """The model the server says it serves, when it says (llama.cpp: its alias or file)."""
+    slots: int | None = None
+    """llama.cpp: requests served at once (`--parallel`), each with `context_window` tokens."""
+    tool_calls: bool | None = None
+    """Whether the model's chat template can call tools (llama.cpp `/props`), when said."""
+    version: str | None = None
+    """The server's version, when it says."""
 
 
 class _Schema(StrEnum):
@@ -284,7 +311,7 @@ def hosted_backend(base_url: str | None) -> Backend | None:
 
 def detect_backend(base_url: str | None) -> Backend:
     """The backend a base URL points at, guessed without asking it: by host for hosted APIs, by
-    default port for local ones. A guess: `summarizer._probe.probe_endpoint` asks the server,
+    default port for local ones. A guess: `_probe.probe_endpoint` asks the server,
     and `request_plan(settings, facts=...)` prefers what it answered."""
     hosted = hosted_backend(base_url)
     if hosted is not None:
@@ -430,7 +457,7 @@ def _nullable_as_type_list(node: dict[str, Any]) -> dict[str, Any]:
 
 def request_plan(settings: Settings, facts: EndpointFacts | None = None) -> RequestPlan:
     """Resolve the backend, mode, token-limit parameter and sampling for `settings`; with the
-    `facts` a probe found (`summarizer._probe.probe_endpoint`), for the server it says it is.
+    `facts` a probe found (`_probe.probe_endpoint`), for the server it says it is.
     Offline and synchronous: the probe is the caller's, once per run."""
     backend = resolve_backend(settings, facts)
     profile = BACKENDS[backend]

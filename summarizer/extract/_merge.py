@@ -1,29 +1,22 @@
-"""Long stories: split a story's articles into parts that fit the context budget, and merge the
-extractions of the parts into one, keeping every citation.
+"""Long stories: split a story's articles into parts that fit the context budget.
 
 Articles are packed into parts in reading order; an article too long for a part of its own is
 cut at paragraph, then sentence, boundaries, each piece keeping the article's id so that its
-quotes verify against the whole article. Merging joins items that are the same and unites their
-citations; what "the same" means is the profile's (`Profile.merge`), and by default it is the
-same in every field but the evidence. Headline and bottom line come from the first part, which
-holds the story's first articles.
+quotes verify against the whole article. The parts' extractions are merged into one by the
+profile (`Profile.merge`, built from `summarizer.profiles`' kit), by default
+`merge_by_equality`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from collections.abc import Callable
 
 from .._article import Article
-from .._verify import articles_in_scope
 
-__all__ = ["join_citations", "merge_by_equality", "merge_items", "split_to_fit"]
+__all__ = ["split_to_fit"]
 
 Measure = Callable[[list[Article]], int]
-ExtractionT = TypeVar("ExtractionT", bound=BaseModel)
 
 _SENTENCE = re.compile(r"(?<=[.!?…”\"])\s+")
 
@@ -71,48 +64,3 @@ def split_to_fit(articles: list[Article], measure: Measure, budget: int) -> list
     if current:
         parts.append(current)
     return parts
-
-
-def join_citations(groups: Iterable[list[Any]]) -> list[Any]:
-    seen: dict[tuple[str, str], Any] = {}
-    for citations in groups:
-        for citation in citations:
-            seen.setdefault((citation.article_id, citation.quote), citation)
-    return list(seen.values())
-
-
-def merge_items(
-    items: Iterable[Any], key: Callable[[Any], tuple[str, ...]], **pick: Any
-) -> list[Any]:
-    """Items with the same key become one, citations united; `pick` chooses merged fields."""
-    merged: dict[tuple[str, ...], list[Any]] = {}
-    for item in items:
-        merged.setdefault(key(item), []).append(item)
-    result = []
-    for same in merged.values():
-        update: dict[str, Any] = {"citations": join_citations(i.citations for i in same)}
-        for field, choose in pick.items():
-            update[field] = choose([getattr(i, field) for i in same])
-        result.append(same[0].model_copy(update=update))
-    return result
-
-
-def _evidence_free(item: BaseModel) -> tuple[str, ...]:
-    fields = item.model_dump(mode="json", exclude={"citations", "reported_by"})
-    return (repr(sorted(fields.items())),)
-
-
-def merge_by_equality(parts: list[ExtractionT]) -> ExtractionT:
-    """One extraction from a story's parts: items the same in all but their evidence are one."""
-    if len(parts) == 1:
-        return parts[0]
-    first = parts[0]
-    update: dict[str, Any] = {}
-    for name in type(first).model_fields:
-        values = [getattr(part, name) for part in parts]
-        if isinstance(values[0], list):
-            items = [item for value in values for item in value]
-            cited = all(isinstance(i, BaseModel) and hasattr(i, "citations") for i in items)
-            update[name] = merge_items(items, _evidence_free) if cited else items
-    with articles_in_scope(None):  # each part was verified as it was parsed
-        return first.model_copy(update=update)

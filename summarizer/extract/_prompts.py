@@ -19,21 +19,15 @@ from jinja2 import meta
 from .._article import Article, main_date, published_before
 from .._errors import PromptError
 from .._language import language_name
+from ..profiles._kit import default_prompts_dir
 
-__all__ = ["PromptSet", "default_prompts_dir", "fence_token", "load_prompts"]
+__all__ = ["PromptSet", "fence_token", "load_prompts"]
 
 # Each template, and the variables the program passes to it.
 TEMPLATE_VARIABLES: dict[str, frozenset[str]] = {
     "system.j2": frozenset({"language", "language_name"}),
     "story.j2": frozenset({"articles", "language", "language_name"}),
 }
-
-
-def default_prompts_dir() -> Path:
-    """`summarizer/prompts` in an installed wheel; the repository's `prompts/` in a checkout."""
-    package = Path(__file__).parent.parent
-    packaged = package / "prompts"
-    return packaged if packaged.is_dir() else package.parent / "prompts"
 
 
 def fence_token(article: Article) -> str:

@@ -26,6 +26,7 @@ from .._support import drop_unsupported
 from .._verify import articles_in_scope, drop_unverified, snap_quotes, unusable_reason
 from ..group import StoryGroup
 from ..profiles import Profile
+from ..profiles._kit import merge_by_equality
 from ._backends import RequestPlan, request_plan
 from ._budget import (
     MEASURED_MARGIN,
@@ -50,7 +51,7 @@ from ._client import (
 )
 from ._lenient import valid_items
 from ._limits import REPETITION_WINDOW, repeats_itself, repetition_ratio
-from ._merge import merge_by_equality, split_to_fit
+from ._merge import split_to_fit
 from ._prompts import PromptSet
 
 __all__ = ["extract_story", "prompt_tokens"]

@@ -11,6 +11,10 @@ attribute: `--profile mypkg.briefings:EARNINGS`, or `profile="mypkg.briefings:EA
 `summarize`.
 
 In: a name or a dotted path. Out: a checked `Profile`, or a `ConfigurationError` naming it.
+
+The kit a profile is built from is public here (`_kit.py`): `merge_items`, `join_citations`,
+`merge_by_equality` to merge a long story's parts, `default_prompts_dir` for the shipped
+templates. The profiles import nothing from `summarizer.extract`, which imports them.
 """
 
 from __future__ import annotations
@@ -28,8 +32,19 @@ from .._choices import BUILTIN_PROFILES
 from .._errors import ConfigurationError
 from .._evidence import Extraction
 from .._schema import Briefing, ChangeReport, StoryBase
+from ._kit import default_prompts_dir, join_citations, merge_by_equality, merge_items
 
-__all__ = ["BUILTIN_PROFILES", "Profile", "compare_briefings", "load_profile", "profile_of"]
+__all__ = [
+    "BUILTIN_PROFILES",
+    "Profile",
+    "compare_briefings",
+    "default_prompts_dir",
+    "join_citations",
+    "load_profile",
+    "merge_by_equality",
+    "merge_items",
+    "profile_of",
+]
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..._schema import with_checked_summary
-from ...extract._prompts import default_prompts_dir
 from .. import Profile
+from .._kit import default_prompts_dir
 from ._schema import (
     Company,
     Driver,

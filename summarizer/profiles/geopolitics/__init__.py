@@ -8,8 +8,8 @@ from typing import Any
 
 from ..._schema import DroppedItem, with_checked_summary
 from ..._verify import item_kind
-from ...extract._prompts import default_prompts_dir
 from .. import Profile
+from .._kit import default_prompts_dir
 from ._changes import compare_briefings
 from ._merge import merge_extractions
 from ._schema import (

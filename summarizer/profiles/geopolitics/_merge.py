@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._verify import articles_in_scope
-from ...extract._merge import join_citations, merge_items
+from .._kit import join_citations, merge_items
 from ._schema import (
     ConsequenceStatus,
     DemandStatus,

@@ -53,11 +53,11 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx2
 
-from ._control import clean_line
-from ._http import guarded_http_client
-from ._redact import one_line, redact
-from ._settings import Backend, Settings
-from .extract._backends import hosted_backend
+from .._control import clean_line
+from .._http import guarded_http_client
+from .._redact import one_line, redact
+from .._settings import Backend, Settings
+from ._backends import EndpointFacts, hosted_backend
 
 __all__ = [
     "EndpointFacts",
@@ -77,35 +77,6 @@ _BODY_LIMIT = 16 << 20
 
 # llama-cpp-python's FastAPI title (llama_cpp/server/app.py).
 _LLAMA_CPP_PYTHON_TITLE = "llama.cpp Python API"
-
-
-@dataclass(frozen=True)
-class EndpointFacts:
-    """What the endpoint said about itself."""
-
-    backend: Backend
-    """What the server said it is (`Backend.GENERIC` when nothing answered)."""
-    label: str
-    """The server as a person would name it: "llama.cpp server b1-0c1e570"."""
-    context_window: int | None
-    """Tokens one request may hold, prompt and answer together (per slot for llama.cpp)."""
-    evidence: str
-    """One line: which endpoint said so ("GET /props: n_ctx 4096 per slot (2 slots)")."""
-    tokenize: str | None = None
-    """How to count tokens on this server: "llamacpp" (POST /tokenize), "llama-cpp-python"
-    (POST /extras/tokenize/count), "vllm" (POST /tokenize with the model), or None."""
-    answered: bool = False
-    """Whether anything answered a probe (False: not probed, or nothing there answered)."""
-    probed: bool = False
-    """Whether the endpoint was asked at all (False for the hosted APIs and replays)."""
-    model: str | None = None
-    """The model the server says it serves, when it says (llama.cpp: its alias or file)."""
-    slots: int | None = None
-    """llama.cpp: requests served at once (`--parallel`), each with `context_window` tokens."""
-    tool_calls: bool | None = None
-    """Whether the model's chat template can call tools (llama.cpp `/props`), when said."""
-    version: str | None = None
-    """The server's version, when it says."""
 
 
 @dataclass(frozen=True)
@@ -257,7 +228,7 @@ def _hosted_window(model: str) -> tuple[int, str] | None:
 
 
 def _hosted_facts(backend: Backend, settings: Settings) -> EndpointFacts:
-    from .extract._backends import BACKENDS
+    from ._backends import BACKENDS
 
     label = BACKENDS[backend].label
     row = _hosted_window(settings.model)
