@@ -68,7 +68,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -86,52 +85,15 @@ from summarizer import Article  # noqa: E402
 from summarizer._language import detect_language  # noqa: E402
 from summarizer.read._paths import read_articles  # noqa: E402
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+from _checkout import checkout_files  # noqa: E402
+
 MIN_EXPECTED = 300  # characters: under it, a test page made to test one thing, not an article
 GOOD_KEPT = 0.9
 MISSED_SHOWN = 200
 
 
 # --- reading the checkouts -----------------------------------------------------------------------
-
-
-def _git_files(root: Path, folder: str, keep: Callable[[str], bool]) -> dict[str, bytes]:
-    """The files under `folder` of the checkout at `root` whose path `keep` accepts, by their
-    path in the repository: from its work tree, or from its HEAD (a bare mirror)."""
-    bare = (root / "HEAD").is_file() and (root / "objects").is_dir()
-    if not bare and (root / folder).is_dir():
-        return {
-            str(p.relative_to(root)): p.read_bytes()
-            for p in sorted((root / folder).rglob("*"))
-            if p.is_file() and keep(str(p.relative_to(root)))
-        }
-    listing = subprocess.run(
-        ["git", "-C", str(root), "ls-tree", "-r", "-z", "HEAD", folder or "."],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    blobs: list[tuple[str, str]] = []
-    for line in listing.split("\0"):
-        info, _, path = line.partition("\t")
-        if not path:
-            continue
-        _, kind, sha = info.split()
-        if kind == "blob" and keep(path):
-            blobs.append((path, sha))
-    if not blobs:
-        return {}
-    # One `git cat-file --batch` for all of them: a `git show` a file is a process a file.
-    shown = subprocess.run(
-        ["git", "-C", str(root), "cat-file", "--batch"],
-        input="".join(f"{sha}\n" for _, sha in blobs).encode(),
-        capture_output=True, check=True,
-    ).stdout  # fmt: skip
-    files: dict[str, bytes] = {}
-    at = 0
-    for path, _ in blobs:
-        end = shown.index(b"\n", at)
-        size = int(shown[at:end].split()[2])
-        files[path] = shown[end + 1 : end + 1 + size]
-        at = end + 1 + size + 1  # the content, then a newline
-    return files
 
 
 @dataclass
@@ -190,7 +152,7 @@ def _found_in(entry: dict[str, object], page: str) -> float:
 
 def _fundus(root: Path) -> list[Page]:
     folder = "tests/resources/parser/test_data"
-    files = _git_files(root, folder, lambda p: p.endswith((".json", ".html.gz")))
+    files = checkout_files(root, folder, lambda p: p.endswith((".json", ".html.gz")))
     pages: list[Page] = []
     by_publisher: dict[str, list[str]] = defaultdict(list)
     for path in files:
@@ -264,7 +226,7 @@ def html_text(document: str) -> str:
 
 def _readability(root: Path) -> list[Page]:
     folder = "test/test-pages"
-    files = _git_files(root, folder, lambda p: p.endswith(("/source.html", "/expected.html")))
+    files = checkout_files(root, folder, lambda p: p.endswith(("/source.html", "/expected.html")))
     pages = []
     for path in sorted(files):
         if path.endswith("/source.html"):
@@ -277,7 +239,7 @@ def _readability(root: Path) -> list[Page]:
 
 
 def _newspaper4k(root: Path) -> list[Page]:
-    files = _git_files(root, "tests/data", lambda p: p.endswith((".html", ".txt")))
+    files = checkout_files(root, "tests/data", lambda p: p.endswith((".html", ".txt")))
     pages = []
     for path in sorted(files):
         if path.startswith("tests/data/html/"):
@@ -290,7 +252,7 @@ def _newspaper4k(root: Path) -> list[Page]:
 
 
 def _goose3(root: Path) -> list[Page]:
-    files = _git_files(root, "tests/data/content", lambda p: p.endswith((".html", ".json")))
+    files = checkout_files(root, "tests/data/content", lambda p: p.endswith((".html", ".json")))
     pages = []
     for path in sorted(files):
         if path.endswith(".html") and Path(path).name.startswith("test_"):
@@ -303,7 +265,7 @@ def _goose3(root: Path) -> list[Page]:
 
 
 def _scrapinghub(root: Path) -> list[Page]:
-    files = _git_files(root, "", lambda p: p == "ground-truth.json" or p.startswith("html/"))
+    files = checkout_files(root, "", lambda p: p == "ground-truth.json" or p.startswith("html/"))
     truth = json.loads(files["ground-truth.json"])
     pages = []
     for sha, record in sorted(truth.items()):

@@ -43,7 +43,6 @@ import itertools
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,28 +56,21 @@ sys.path.insert(0, str(REPO))
 from summarizer import Article, InputError, group_articles, parse_article  # noqa: E402
 from summarizer.read._paths import read_articles  # noqa: E402
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+from _checkout import checkout_files  # noqa: E402
+
 TEST_TOPICS = range(36, 46)
 _NO_SPACE_BEFORE = re.compile(r" ([,.;:!?%)\]}'’”]|n't|'s)")
 _NO_SPACE_AFTER = re.compile(r"([(\[{“‘$]) ")
 
 
 def _documents(root: Path) -> dict[str, bytes]:
-    """Each ECB+ document's XML by its file name, from the folder or a git checkout."""
-    folder = root / "ECB+_LREC2014" / "ECB+" if (root / "ECB+_LREC2014").exists() else root
-    if folder.is_dir() and any(folder.glob("*/*.xml")):
-        return {path.name: path.read_bytes() for path in folder.glob("*/*.xml")}
-    names = subprocess.run(
-        ["git", "-C", str(root), "ls-tree", "-r", "--name-only", "HEAD", "ECB+_LREC2014/ECB+/"],
-        capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
-    documents = {}
-    for name in names:
-        if name.endswith(".xml"):
-            shown = subprocess.run(
-                ["git", "-C", str(root), "show", f"HEAD:{name}"], capture_output=True, check=True
-            )
-            documents[Path(name).name] = shown.stdout
-    return documents
+    """Each ECB+ document's XML by its file name, from its `ECB+` folder or a checkout of the
+    repository (a work tree or a bare mirror)."""
+    if not (root / "ECB+_LREC2014").exists() and any(root.glob("*/*.xml")):
+        return {path.name: path.read_bytes() for path in root.glob("*/*.xml")}
+    files = checkout_files(root, "ECB+_LREC2014/ECB+", lambda p: p.endswith(".xml"))
+    return {Path(name).name: data for name, data in files.items()}
 
 
 def _sentences(xml: bytes) -> list[str]:
@@ -151,25 +143,11 @@ def _grouped(
     return clusters, seconds, unread
 
 
-def _git_files(root: Path, folder: str) -> dict[str, bytes]:
-    """The files under `folder` of the checkout at `root`, from its work tree or its HEAD."""
-    if (root / folder).is_dir():
-        return {str(p.relative_to(root)): p.read_bytes() for p in (root / folder).rglob("*.json")}
-    names = subprocess.run(
-        ["git", "-C", str(root), "ls-tree", "-r", "--name-only", "HEAD", folder],
-        capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
-    return {
-        name: subprocess.run(
-            ["git", "-C", str(root), "show", f"HEAD:{name}"], capture_output=True, check=True
-        ).stdout
-        for name in names
-        if name.endswith(".json")
-    }
-
-
 def _basil(root: Path) -> None:
-    records = [json.loads(data) for data in _git_files(root, "articles").values()]
+    records = [
+        json.loads(data)
+        for data in checkout_files(root, "articles", lambda p: p.endswith(".json")).values()
+    ]
     for short, dated in ((False, True), (True, True), (False, False), (True, False)):
         articles: list[Article] = []
         gold: dict[str, str] = {}
@@ -217,13 +195,7 @@ def og2021_items(root: Path) -> list[tuple[str, str, str, dt.date, str]]:
     import ast
 
     name = "notebooks/02-group-manual-evaluation.ipynb"
-    notebook = json.loads(
-        (root / name).read_bytes()
-        if (root / name).is_file()
-        else subprocess.run(
-            ["git", "-C", str(root), "show", f"HEAD:{name}"], capture_output=True, check=True
-        ).stdout
-    )
+    notebook = json.loads(checkout_files(root, "notebooks", lambda p: p == name)[name])
     listing, corrections = "", {}
     for cell in notebook["cells"]:
         source = "".join(cell["source"])

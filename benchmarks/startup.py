@@ -40,17 +40,14 @@ def _seconds(command: list[str], runs: int) -> float:
 
 def _fundus_pages(root: Path, folder: Path, count: int = 50) -> None:
     """The first `count` fundus fixture pages, decompressed into `folder`."""
-    base = "tests/resources/parser/test_data"
-    names = subprocess.run(
-        ["git", "-C", str(root), "ls-tree", "-r", "--name-only", "HEAD", base],
-        capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
-    pages = sorted(name for name in names if name.endswith(".html.gz"))[:count]
-    for name in pages:
-        data = subprocess.run(
-            ["git", "-C", str(root), "show", f"HEAD:{name}"], capture_output=True, check=True
-        ).stdout
-        (folder / Path(name).name.removesuffix(".gz")).write_bytes(gzip.decompress(data))
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from _checkout import checkout_files
+
+    pages = checkout_files(
+        root, "tests/resources/parser/test_data", lambda p: p.endswith(".html.gz")
+    )
+    for name in sorted(pages)[:count]:
+        (folder / Path(name).name.removesuffix(".gz")).write_bytes(gzip.decompress(pages[name]))
 
 
 def main() -> int:

@@ -36,7 +36,14 @@ from pydantic import BaseModel
 from ._article import Article
 from ._evidence import Extraction
 from ._language import language_name
-from ._verify import Removed, cited_items, item_kind, least_items, sentence_around_quote
+from ._verify import (
+    Removed,
+    cited_items,
+    item_kind,
+    list_fields,
+    sentence_around_quote,
+    too_few_left,
+)
 
 __all__ = ["drop_unsupported", "stated_numbers"]
 
@@ -221,22 +228,18 @@ def drop_unsupported(
 
     def pruned(model: BaseModel) -> BaseModel | None:
         update: dict[str, Any] = {}
-        for name, value in model:
-            if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
-                kept = [
-                    each
-                    for each in (pruned(v) for v in value if id(v) not in unsupported)
-                    if each is not None
-                ]
-                if name == "citations":
-                    kept = [_without_needless_translation(c, articles, language, model, removed)
-                            for c in kept]  # fmt: skip
-                least = least_items(model, name)
-                if len(kept) < least:
-                    reason = f"fewer than {least} {name} are supported"
-                    removed.append(Removed(item_kind(model), _label(model), reason))
-                    return None
-                update[name] = kept
+        for name, value in list_fields(model):
+            kept = [
+                each
+                for each in (pruned(v) for v in value if id(v) not in unsupported)
+                if each is not None
+            ]
+            if name == "citations":
+                kept = [_without_needless_translation(c, articles, language, model, removed)
+                        for c in kept]  # fmt: skip
+            if too_few_left(model, name, kept, _label(model), "are supported", removed):
+                return None
+            update[name] = kept
         return model.model_copy(update=update) if update else model
 
     kept = pruned(extraction)

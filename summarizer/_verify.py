@@ -51,11 +51,13 @@ __all__ = [
     "find_quote",
     "item_kind",
     "least_items",
+    "list_fields",
     "quote_frame",
     "quote_in_text",
     "sentence_around_quote",
     "snap_quotes",
     "summary_problems",
+    "too_few_left",
     "unusable_reason",
     "via_problem",
 ]
@@ -385,7 +387,20 @@ def least_items(model: BaseModel, field: str) -> int:
     return max((getattr(m, "min_length", 0) or 0 for m in info.metadata), default=0)
 
 
-def _list_fields(model: BaseModel) -> Iterator[tuple[str, list[BaseModel]]]:
+def too_few_left(
+    model: BaseModel, field: str, kept: list[Any], label: str, verb: str, removed: list[Removed]
+) -> bool:
+    """Whether `kept` holds fewer items than `model`'s `field` must: then `model` itself goes,
+    and why ("fewer than 2 parties could be verified") is recorded under `label`."""
+    least = least_items(model, field)
+    if len(kept) >= least:
+        return False
+    removed.append(Removed(item_kind(model), label, f"fewer than {least} {field} {verb}"))
+    return True
+
+
+def list_fields(model: BaseModel) -> Iterator[tuple[str, list[BaseModel]]]:
+    """`model`'s fields that hold a list of models (items, citations), with their lists."""
     for name in type(model).model_fields:
         value = getattr(model, name)
         if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
@@ -394,7 +409,7 @@ def _list_fields(model: BaseModel) -> Iterator[tuple[str, list[BaseModel]]]:
 
 def _items(model: BaseModel, where: str = "") -> Iterator[tuple[str, BaseModel]]:
     """(where, item) for every item that must cite, however deep in `model`."""
-    for name, items in _list_fields(model):
+    for name, items in list_fields(model):
         if name == "citations":
             continue
         for index, item in enumerate(items):
@@ -496,14 +511,11 @@ def drop_unverified(
                 )
                 return None
             update["citations"] = good
-        for name, items in _list_fields(model):
+        for name, items in list_fields(model):
             if name == "citations":
                 continue
             kept = [k for k in (prune(item) for item in items) if k is not None]
-            least = least_items(model, name)
-            if len(kept) < least:
-                reason = f"fewer than {least} {name} could be verified"
-                removed.append(Removed(item_kind(model), _summary(model), reason))
+            if too_few_left(model, name, kept, _summary(model), "could be verified", removed):
                 return None
             update[name] = kept
         return model.model_copy(update=update)
@@ -536,7 +548,7 @@ def snap_quotes(
                     citation = citation.model_copy(update={"quote": exact})
                 citations.append(citation)
             update["citations"] = citations
-        for name, items in _list_fields(model):
+        for name, items in list_fields(model):
             if name != "citations":
                 update[name] = [snapped(item) for item in items]
         return model.model_copy(update=update)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import importlib
 import pkgutil
@@ -25,6 +26,16 @@ def test_all_is_sorted_and_names_exist() -> None:
 def test_every_public_name_is_imported_from_where_it_lives_when_asked_for() -> None:
     where = summarizer._WHERE  # type: ignore[attr-defined]
     assert sorted(where) == summarizer.__all__
+    # What type checkers are shown (the TYPE_CHECKING imports) is what runs.
+    tree = ast.parse((REPO / "summarizer" / "__init__.py").read_text(encoding="utf-8"))
+    (checking,) = [node for node in tree.body if isinstance(node, ast.If)]
+    shown = {
+        alias.name: "." + (node.module or "")
+        for node in checking.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert shown == where
     for name, module in where.items():
         assert getattr(importlib.import_module(module, "summarizer"), name) is getattr(
             summarizer, name

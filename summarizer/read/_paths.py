@@ -126,6 +126,7 @@ def _expand_one(path: str) -> tuple[list[str], list[InputError]]:
 # 50 (trafilatura; measured on 50 saved pages of public news sites), so 8 pages are enough.
 PARALLEL_FROM = 256
 PAGE_WEIGHT = 32
+_PAGES = HTML_SUFFIXES | FEED_SUFFIXES
 MAX_READERS = 8
 
 
@@ -198,7 +199,7 @@ def _read_all(sources: list[str], limit: int) -> Iterator[tuple[list[Article], l
     """Each source's articles, in order: in worker processes for a big day (HTML extraction is
     CPU-bound), one file at a time per worker, so raw bytes never pile up in memory."""
     workers = min(os.cpu_count() or 1, MAX_READERS)
-    work = sum(PAGE_WEIGHT if _kind(s) in HTML_SUFFIXES | FEED_SUFFIXES else 1 for s in sources)
+    work = sum(PAGE_WEIGHT if _kind(s) in _PAGES else 1 for s in sources)
     if work < PARALLEL_FROM or workers < 2 or STDIN in sources:
         for source in sources:
             yield _read_one(source, limit)
