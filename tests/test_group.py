@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from summarizer import Article, group_articles, load_articles, parse_article
 from summarizer.cli import cli
-from summarizer.group._stories import _join_alone, _who_and_when
+from summarizer.group._stories import _join_alone, _weighed
 from summarizer.read._paths import read_articles
 
 from .conftest import REPO
@@ -130,8 +130,29 @@ def test_two_reports_published_weeks_apart_weigh_half() -> None:
         _quake("Healdsburg", "USGS", "Ortiz", "4", 1),
         _quake("Cloverdale", "USGS", "Hagen", "5", 28),
     )
-    weighed = _who_and_when([early, late, early], {(0, 1): 0.6, (0, 2): 0.6})
+    weighed = _weighed([early, late, early], {(0, 1): 0.6, (0, 2): 0.6}, [200, 200, 200])
     assert weighed == {(0, 1): 0.3, (0, 2): 0.6}
+
+
+def test_short_reports_that_share_two_names_weigh_more_the_shorter_they_are() -> None:
+    lohan = parse_article(
+        "Lohan enters rehab\n\nThe actress Lindsay Lohan entered a clinic in Malibu on Friday.",
+        "a.txt",
+    )
+    again = parse_article(
+        "Lohan in treatment\n\nA judge sent Lindsay Lohan to a clinic near Malibu for 90 days.",
+        "b.txt",
+    )
+    town = parse_article(
+        "Council approves plan\n\nThe council of Malibu approved the plan, mayor Ortiz said.",
+        "c.txt",
+    )
+    articles, similarity = [lohan, again, town], {(0, 1): 0.2, (0, 2): 0.2}
+    # Lindsay, Lohan and Malibu in common: a title and a sentence (20 terms) count ×1.375.
+    assert _weighed(articles, similarity, [20, 20, 20]) == {(0, 1): 0.275, (0, 2): 0.2}
+    # 40 terms on the shorter side, half as short: ×1.25. 80 terms and more are not short.
+    assert _weighed(articles, similarity, [40, 40, 40])[(0, 1)] == pytest.approx(0.25)
+    assert _weighed(articles, similarity, [80, 90, 20])[(0, 1)] == 0.2
 
 
 def test_an_article_alone_joins_the_story_of_its_nearest_article_only() -> None:
