@@ -24,19 +24,19 @@ if TYPE_CHECKING:
         SummarizerError,
     )
     from ._eval import load_gold, score_briefing
-    from ._evidence import Citation, Cited, Extraction
     from ._pipeline import RunStatus, asummarize, summarize
-    from ._render import escape_markdown, render_json, render_markdown
     from ._replay import replaying
     from ._schema import Briefing, StoryBase
     from ._settings import Backend, ExtractionMode, Settings
     from ._store import Store
-    from ._verify import quote_in_text
     from .extract import BatchOptions, PromptSet, load_prompts
     from .group import StoryGroup, embed_articles, group_articles
     from .profiles import Profile, compare_briefings, load_profile
     from .profiles.geopolitics import DailyBriefing, Story, StoryExtraction
     from .read import load_articles
+    from .render import escape_markdown, render_json, render_markdown
+    from .verify._evidence import Citation, Cited, Extraction
+    from .verify._verify import quote_in_text
 
 __all__ = [
     "Article",
@@ -96,12 +96,12 @@ _WHERE = {
     "BatchPending": "._errors",
     "Briefing": "._schema",
     "BudgetExhausted": "._errors",
-    "Citation": "._evidence",
-    "Cited": "._evidence",
+    "Citation": ".verify._evidence",
+    "Cited": ".verify._evidence",
     "ConfigurationError": "._errors",
     "DailyBriefing": ".profiles.geopolitics",
     "EmbeddingError": "._errors",
-    "Extraction": "._evidence",
+    "Extraction": ".verify._evidence",
     "ExtractionError": "._errors",
     "ExtractionMode": "._settings",
     "InputError": "._errors",
@@ -120,16 +120,16 @@ _WHERE = {
     "asummarize": "._pipeline",
     "compare_briefings": ".profiles",
     "embed_articles": ".group",
-    "escape_markdown": "._render",
+    "escape_markdown": ".render",
     "group_articles": ".group",
     "load_articles": ".read",
     "load_gold": "._eval",
     "load_profile": ".profiles",
     "load_prompts": ".extract",
     "parse_article": "._article",
-    "quote_in_text": "._verify",
-    "render_json": "._render",
-    "render_markdown": "._render",
+    "quote_in_text": ".verify._verify",
+    "render_json": ".render",
+    "render_markdown": ".render",
     "replaying": "._replay",
     "score_briefing": "._eval",
     "summarize": "._pipeline",

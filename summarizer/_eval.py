@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ._errors import InputError, SummarizerError
 from ._files import read_json
 from ._schema import Briefing
-from ._verify import find_quote
 from .profiles import load_profile
+from .verify._verify import find_quote
 
 __all__ = [
     "EvalReport",

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ._eval import Gold
-from ._evidence import model_facing_schema
 from .profiles import load_profile
+from .verify._evidence import model_facing_schema
 
 __all__ = ["SCHEMA_FILES", "json_schema_text", "profile_schema"]
 

@@ -11,8 +11,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from ._evidence import Citation
-from ._verify import summary_problems
+from .verify._evidence import Citation
+from .verify._verify import summary_problems
 
 __all__ = [
     "Briefing",

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ._article import main_date, published_before
-from ._evidence import Citation, Extraction
 from ._schema import DroppedItem, Source, StoryBase
-from ._verify import articles_in_scope, cited_items, quote_in_text
 from .group import StoryGroup
+from .verify._evidence import Citation, Extraction
+from .verify._verify import articles_in_scope, cited_items, quote_in_text
 
 __all__ = ["UNNAMED", "build_story", "outlet_label"]
 

@@ -659,8 +659,8 @@ def _write_briefing(
     since: Path | None,
 ) -> None:
 
-    from ._render import render_json, render_markdown
     from .profiles import compare_briefings
+    from .render import render_json, render_markdown
 
     if not briefing.stories and not briefing.failed_stories:
         _fail("no readable article in " + ", ".join(paths))

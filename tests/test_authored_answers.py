@@ -8,8 +8,8 @@ import json
 import pytest
 
 from summarizer import StoryExtraction, load_articles
-from summarizer._verify import articles_in_scope, citation_problems
 from summarizer.profiles.earnings import EarningsExtraction
+from summarizer.verify._verify import articles_in_scope, citation_problems
 
 from .conftest import AUTHORED, REPO
 

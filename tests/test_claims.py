@@ -22,8 +22,13 @@ from summarizer import (
     summarize,
 )
 from summarizer._schema import DroppedItem, FailedStory, Source, UnreadArticle, with_checked_summary
-from summarizer._verify import articles_in_scope, citation_problems, drop_unverified, quote_frame
 from summarizer.profiles.geopolitics import Story, cameo_code
+from summarizer.verify._verify import (
+    articles_in_scope,
+    citation_problems,
+    drop_unverified,
+    quote_frame,
+)
 
 from .authored_server import AuthoredServer, Reply
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 
 from summarizer import DailyBriefing, load_articles, summarize
 from summarizer._eval import load_gold, score_briefing
-from summarizer._verify import find_quote
 from summarizer.cli import cli
+from summarizer.verify._verify import find_quote
 
 from .authored_server import Reply
 from .conftest import AUTHORED, GOLDEN, REPO, Endpoint

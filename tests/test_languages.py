@@ -12,7 +12,7 @@ import pytest
 from summarizer import Settings, group_articles, parse_article, quote_in_text, summarize
 from summarizer._article import parse_date
 from summarizer._language import detect_language
-from summarizer._verify import _long_enough, find_quote
+from summarizer.verify._verify import _long_enough, find_quote
 
 from .fault_server import FaultServer
 

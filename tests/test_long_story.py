@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from summarizer import StoryExtraction, group_articles, load_articles, load_prompts, summarize
-from summarizer._verify import find_quote
 from summarizer.extract._merge import split_to_fit
 from summarizer.extract._story import prompt_tokens
 from summarizer.profiles.geopolitics._merge import merge_extractions
+from summarizer.verify._verify import find_quote
 
 from .conftest import AUTHORED, REPO, Endpoint, authored
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from openai.lib._pydantic import to_strict_json_schema
 
 from summarizer import DailyBriefing, Settings, StoryExtraction
-from summarizer._evidence import model_facing_schema
 from summarizer._json_schema import SCHEMA_FILES, json_schema_text
 from summarizer.cli import cli
+from summarizer.verify._evidence import model_facing_schema
 
 from .conftest import GOLDEN, REPO
 from .strict_rules import check_strict_schema

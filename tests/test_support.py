@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from summarizer import load_articles
-from summarizer._support import drop_unsupported, stated_numbers
 from summarizer.profiles.geopolitics._schema import StoryExtraction
+from summarizer.verify._support import drop_unsupported, stated_numbers
 
 from .conftest import REPO
 

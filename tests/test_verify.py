@@ -17,7 +17,12 @@ from summarizer import (
     render_markdown,
     summarize,
 )
-from summarizer._verify import articles_in_scope, citation_problems, drop_unverified, snap_quotes
+from summarizer.verify._verify import (
+    articles_in_scope,
+    citation_problems,
+    drop_unverified,
+    snap_quotes,
+)
 
 from .backend_server import BackendServer
 from .conftest import AUTHORED, REPO

@@ -20,8 +20,8 @@ from enum import StrEnum
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .._evidence import strip_computed
 from .._settings import Backend, ExtractionMode, Settings
+from ..verify._evidence import strip_computed
 
 __all__ = [
     "BACKENDS",

@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .._evidence import Extraction
 from .._schema import DroppedItem
-from .._verify import item_kind
+from ..verify._evidence import Extraction
+from ..verify._verify import item_kind
 
 __all__ = ["valid_items"]
 

@@ -14,7 +14,6 @@ from instructor.processing.response import handle_response_model
 from .._article import Article
 from .._control import clean_line
 from .._errors import BudgetExhausted, ExtractionError
-from .._evidence import Extraction
 from .._http import UnusableAnswer
 from .._redact import one_line, redact, server_message
 from .._replay import is_unrecorded_request, unrecorded_request_reason
@@ -22,11 +21,12 @@ from .._schema import DroppedItem, StoryBase, Usage, with_checked_summary
 from .._settings import Settings
 from .._sources import build_story
 from .._store import Store
-from .._support import drop_unsupported
-from .._verify import articles_in_scope, drop_unverified, snap_quotes, unusable_reason
 from ..group import StoryGroup
 from ..profiles import Profile
 from ..profiles._kit import merge_by_equality
+from ..verify._evidence import Extraction
+from ..verify._support import drop_unsupported
+from ..verify._verify import articles_in_scope, drop_unverified, snap_quotes, unusable_reason
 from ._backends import RequestPlan, request_plan
 from ._budget import (
     MEASURED_MARGIN,

@@ -30,8 +30,8 @@ from pydantic import BaseModel
 
 from .._choices import BUILTIN_PROFILES
 from .._errors import ConfigurationError
-from .._evidence import Extraction
 from .._schema import Briefing, ChangeReport, StoryBase
+from ..verify._evidence import Extraction
 from ._kit import default_prompts_dir, join_citations, merge_by_equality, merge_items
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from .._verify import articles_in_scope
+from ..verify._verify import articles_in_scope
 
 __all__ = ["default_prompts_dir", "join_citations", "merge_by_equality", "merge_items"]
 

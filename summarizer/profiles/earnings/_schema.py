@@ -13,8 +13,8 @@ from typing import ClassVar
 
 from pydantic import ConfigDict, Field
 
-from ..._evidence import Cited, Extraction
 from ..._schema import Briefing, StoryBase
+from ...verify._evidence import Cited, Extraction
 
 __all__ = [
     "Company",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._schema import DroppedItem, with_checked_summary
-from ..._verify import item_kind
+from ...verify._verify import item_kind
 from .. import Profile
 from .._kit import default_prompts_dir
 from ._changes import compare_briefings

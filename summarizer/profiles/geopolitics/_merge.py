@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..._verify import articles_in_scope
+from ...verify._verify import articles_in_scope
 from .._kit import join_citations, merge_items
 from ._schema import (
     ConsequenceStatus,

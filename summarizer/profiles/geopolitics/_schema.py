@@ -15,8 +15,8 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ..._evidence import Cited, Extraction, ModelFacing
 from ..._schema import Briefing, StoryBase
+from ...verify._evidence import Cited, Extraction, ModelFacing
 
 __all__ = [
     "Account",

@@ -23,12 +23,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ._control import clean_line, clean_text, shown_name
-from ._evidence import Citation
-from ._language import language_name
-from ._schema import Briefing, StoryBase
-from ._sources import UNNAMED
-from .profiles import profile_of
+from .._control import clean_line, clean_text, shown_name
+from .._language import language_name
+from .._schema import Briefing, StoryBase
+from .._sources import UNNAMED
+from ..profiles import profile_of
+from ..verify._evidence import Citation
 
 __all__ = ["escape_markdown", "render_json", "render_markdown"]
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
-from ._control import clean_text
+from .._control import clean_text
 from ._verify import checking, citation_problems_in_scope
 
 JsonDict = dict[str, JsonValue]

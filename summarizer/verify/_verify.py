@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from ._control import clean_line
-from ._language import detect_language
+from .._control import clean_line
+from .._language import detect_language
 
 if TYPE_CHECKING:
-    from ._article import Article
+    from .._article import Article
 
 ExtractionT = TypeVar("ExtractionT", bound=BaseModel)
 

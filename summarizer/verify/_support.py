@@ -33,9 +33,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ._article import Article
+from .._article import Article
+from .._language import language_name
 from ._evidence import Extraction
-from ._language import language_name
 from ._verify import (
     Removed,
     cited_items,
