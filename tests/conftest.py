@@ -9,6 +9,7 @@ key — is answered by `tests/authored_server.py` from replies we wrote, marked 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,10 @@ from .authored_server import AuthoredServer, Reply
 REPO = Path(__file__).resolve().parent.parent
 AUTHORED = Path(__file__).resolve().parent / "authored"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+# The unpacked language model (summarizer/_language.py) goes to a cache of the run's own, not the
+# developer's; commands run in fresh processes share it.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="summarizer-test-cache-")
 
 # Read once, before the autouse fixture below clears the environment for every test.
 _LIVE_KEY = os.environ.get("OPENAI_API_KEY")
