@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from .conftest import REPO
@@ -84,3 +85,33 @@ def test_the_profiles_need_nothing_of_extract() -> None:
             assert not {
                 m for m in _imports(name, path, modules) if _stage(m) == "summarizer.extract"
             }
+
+
+def test_the_openai_clients_are_built_in_one_place() -> None:
+    # The key (or a local server's placeholder), the endpoint and the timeout are read once.
+    builders = {
+        name
+        for name, path in _modules().items()
+        if re.search(r"\bopenai\.(Async)?OpenAI\(", path.read_text(encoding="utf-8"))
+    }
+    assert builders == {"summarizer._clients"}
+
+
+def test_a_client_without_a_key_sends_the_placeholder_and_with_one_the_key() -> None:
+    import httpx2
+
+    from summarizer import Settings
+    from summarizer._clients import NO_KEY, async_client, sync_client
+
+    local = Settings(base_url="http://127.0.0.1:8080/v1", timeout=7.0)
+    hosted = Settings(api_key="sk-test", base_url="https://api.example.com/v1")
+    with httpx2.Client() as http:
+        assert sync_client(local, http, max_retries=2).api_key == NO_KEY
+        assert sync_client(hosted, http, max_retries=2).api_key == "sk-test"
+        client = sync_client(local, http, max_retries=2)
+        assert (str(client.base_url), client.timeout, client.max_retries) == (
+            "http://127.0.0.1:8080/v1/",
+            7.0,
+            2,
+        )
+    assert async_client(hosted, httpx2.AsyncClient(), max_retries=0).max_retries == 0

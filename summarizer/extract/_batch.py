@@ -24,6 +24,7 @@ from typing import Any, Literal
 import openai
 from instructor.processing.response import handle_response_model
 
+from .._clients import async_client
 from .._control import clean_line
 from .._errors import BatchError, BatchPending
 from .._http import guarded_http_client
@@ -107,12 +108,8 @@ def _client(settings: Settings) -> openai.AsyncOpenAI:
     (the uploaded file holds every article); bodies are not capped, since a day's results file
     is large by nature."""
     secrets = settings.secrets()
-    return openai.AsyncOpenAI(
-        api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
-        base_url=settings.base_url,
-        timeout=settings.timeout,
-        http_client=guarded_http_client(body_limit=None, secrets=secrets),
-    )
+    http = guarded_http_client(body_limit=None, secrets=secrets)
+    return async_client(settings, http, max_retries=openai.DEFAULT_MAX_RETRIES)
 
 
 async def run_batch(

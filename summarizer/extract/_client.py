@@ -63,6 +63,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from .._clients import async_client
 from .._errors import ConfigurationError
 from .._http import (
     DONE,
@@ -579,14 +580,7 @@ def model_client(settings: Settings) -> openai.AsyncOpenAI:
     )
     hooks = http.event_hooks
     http.event_hooks = hooks | {"request": [*hooks.get("request", []), _request_sent]}
-    return openai.AsyncOpenAI(
-        # Local servers ignore the key, but the client insists on one.
-        api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
-        base_url=settings.base_url,
-        max_retries=0,
-        timeout=settings.timeout,
-        http_client=http,
-    )
+    return async_client(settings, http, max_retries=0)
 
 
 def _completion_request(client: openai.AsyncOpenAI) -> httpx2.Request:

@@ -56,18 +56,12 @@ class EmbeddingStream:
         self.requests_sent = 0
         self._secrets = settings.secrets()
         # Here, not at the top: a day grouped without embeddings never loads the client.
-        import openai
-
+        from .._clients import sync_client
         from .._http import guarded_sync_http_client
 
-        self._client = openai.OpenAI(
-            api_key=settings.api_key.get_secret_value() if settings.api_key else "no-key",
-            base_url=settings.base_url,
-            timeout=settings.timeout,
-            max_retries=2,
-            # Article text goes only where --base-url points: no redirect to another server.
-            http_client=guarded_sync_http_client(secrets=self._secrets),
-        )
+        # Article text goes only where --base-url points: no redirect to another server.
+        http = guarded_sync_http_client(secrets=self._secrets)
+        self._client = sync_client(settings, http, max_retries=2)
         self._pool = ThreadPoolExecutor(REQUESTS_IN_FLIGHT, thread_name_prefix="embeddings")
         self._started = not only_if_multilingual
         self._languages: set[str] = set()

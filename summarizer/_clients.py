@@ -1,0 +1,49 @@
+"""The openai clients every request to an endpoint goes through, built in one place.
+
+The chat requests (`extract/_client.py`), the Batch API (`extract/_batch.py`) and the embeddings
+(`group/_embed.py`) each bring their own guarded transport (`_http.py`: no redirect to another
+origin, bodies within their limits) and their own retries; the key, the endpoint and the
+timeout are the run's settings, read here alone.
+"""
+
+from __future__ import annotations
+
+import httpx2
+import openai
+
+from ._settings import Settings
+
+__all__ = ["NO_KEY", "async_client", "sync_client"]
+
+# Local servers ignore the key, but the openai client refuses to start without one.
+NO_KEY = "no-key"
+
+
+def _key(settings: Settings) -> str:
+    return settings.api_key.get_secret_value() if settings.api_key else NO_KEY
+
+
+def async_client(
+    settings: Settings, http_client: httpx2.AsyncClient, *, max_retries: int
+) -> openai.AsyncOpenAI:
+    """The run's endpoint, over `http_client`, retrying `max_retries` times itself."""
+    return openai.AsyncOpenAI(
+        api_key=_key(settings),
+        base_url=settings.base_url,
+        max_retries=max_retries,
+        timeout=settings.timeout,
+        http_client=http_client,
+    )
+
+
+def sync_client(
+    settings: Settings, http_client: httpx2.Client, *, max_retries: int
+) -> openai.OpenAI:
+    """`async_client`, for callers on threads (the embeddings sent while a day is read)."""
+    return openai.OpenAI(
+        api_key=_key(settings),
+        base_url=settings.base_url,
+        max_retries=max_retries,
+        timeout=settings.timeout,
+        http_client=http_client,
+    )
