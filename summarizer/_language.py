@@ -19,8 +19,6 @@ cannot be written, or a cache that does not load, falls back to py3langid's own 
 
 from __future__ import annotations
 
-import io
-import lzma
 import os
 import shutil
 import tempfile
@@ -49,7 +47,7 @@ def language_name(language: str) -> str:
     return LANGUAGE_NAMES.get(language.strip().lower(), language.strip())
 
 
-# The arrays of py3langid's model file (py3langid.modelio), in the order its identifier takes.
+# The arrays of py3langid's model file, in the order `py3langid.modelio.load_model` returns them.
 _ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 
 
@@ -70,13 +68,14 @@ def _unpacked(model: Path) -> Path:
     if (folder / "complete").exists():
         return folder
     import numpy as np
+    from py3langid.modelio import load_model
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder.parent))
     try:
-        with lzma.open(model) as packed, np.load(io.BytesIO(packed.read())) as arrays:
-            for name in _ARRAYS:
-                np.save(partial / f"{name}.npy", arrays[name], allow_pickle=False)
+        # py3langid's loader order is ptc, pc, classes, nextmove, nextmove_row, out_feat.
+        for name, values in zip(_ARRAYS, load_model(model), strict=True):
+            np.save(partial / f"{name}.npy", np.asarray(values), allow_pickle=False)
         (partial / "complete").touch()
         if folder.exists():  # damaged: its mark of completeness gone (the rename sets it)
             shutil.rmtree(folder, ignore_errors=True)
